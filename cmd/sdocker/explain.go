@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"sdocker/defaults"
+	"sdocker/wrapper"
+)
+
+const explainUsage = "usage: sdocker explain [--format text|json] [--policy FILE] run|create|exec|update [DOCKER ARGS…]"
+
+// explanation is the JSON form of `sdocker explain`; its keys are stable.
+type explanation struct {
+	Allowed    bool                 `json:"allowed"`
+	Mode       defaults.Mode        `json:"mode"`
+	Policy     string               `json:"policy"`
+	Argv       []string             `json:"argv"`
+	Violations []defaults.Violation `json:"violations"`
+	Excepted   []defaults.Violation `json:"excepted"`
+	Injected   []defaults.Injection `json:"injected"`
+	Removed    []string             `json:"removed"`
+	Notes      []string             `json:"notes"`
+}
+
+// cmdExplain prints the decision for a docker command line without a daemon or network.
+func cmdExplain(args []string, e env) error {
+	format, policyFile := "text", ""
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		name, val, hasVal := strings.Cut(args[0], "=")
+		if name != "--format" && name != "--policy" {
+			break
+		}
+		if !hasVal {
+			if len(args) < 2 {
+				return &wrapper.UsageError{Msg: explainUsage}
+			}
+			val, args = args[1], args[1:]
+		}
+		args = args[1:]
+		if name == "--format" {
+			format = val
+		} else {
+			policyFile = val
+		}
+	}
+	if format != "text" && format != "json" {
+		return &wrapper.UsageError{Msg: fmt.Sprintf("unknown format %q (text or json)", format)}
+	}
+	inv, err := wrapper.Parse(args)
+	if err != nil {
+		return err
+	}
+	switch inv.Command {
+	case "run", "create", "exec", "update":
+	default:
+		return &wrapper.UsageError{Msg: explainUsage}
+	}
+	p, err := defaults.Load(policyFile)
+	if err != nil {
+		return err
+	}
+	d := defaults.Decide(defaults.Input{
+		Policy: p, Request: inv.Request(cwd()), Facts: defaults.AssumedFacts(), Now: time.Now(), ReadFile: os.ReadFile,
+	})
+	x := explanation{
+		Allowed: d.Allowed, Mode: d.Mode, Policy: p.Source,
+		Argv:       wrapper.Render(inv, edit(inv, d)),
+		Violations: nonNil(d.Violations), Excepted: nonNil(d.Excepted), Injected: nonNil(d.Injected),
+		Removed: []string{}, Notes: nonNil(d.Notes),
+	}
+	for _, r := range d.Removed {
+		x.Removed = append(x.Removed, r.Typed)
+	}
+	if format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(x); err != nil {
+			return err
+		}
+	} else {
+		writeExplanation(e.stdout, x)
+	}
+	if !d.Allowed {
+		return &silentError{code: exitFailure}
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func writeExplanation(w io.Writer, x explanation) {
+	verdict := "allowed"
+	if !x.Allowed {
+		verdict = "refused"
+	} else if len(x.Violations) > 0 {
+		verdict = "allowed with warnings (mode: warn)"
+	}
+	fmt.Fprintf(w, "%s (policy: %s)\n", verdict, x.Policy)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	section := func(title string, n int) {
+		if n > 0 {
+			tw.Flush()
+			fmt.Fprintf(w, "\n%s:\n", title)
+		}
+	}
+	section("violations", len(x.Violations))
+	for _, v := range x.Violations {
+		fmt.Fprintf(tw, "  %s\t[%s]\t%s\n  \t\tto allow it, %s\n", v.Arg, v.Rule, v.Message, v.Hint)
+	}
+	section("allowed by exception", len(x.Excepted))
+	for _, v := range x.Excepted {
+		fmt.Fprintf(tw, "  %s\t[%s]\t%s\n", v.Arg, v.Rule, v.Excepted)
+	}
+	section("added", len(x.Injected))
+	for _, i := range x.Injected {
+		fmt.Fprintf(tw, "  --%s=%s\t%s\n", i.Flag, i.Value, i.Reason)
+	}
+	section("removed", len(x.Removed))
+	for _, r := range x.Removed {
+		fmt.Fprintf(tw, "  %s\n", r)
+	}
+	section("notes", len(x.Notes))
+	for _, n := range x.Notes {
+		fmt.Fprintf(tw, "  %s\n", n)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nwould run:\n  docker %s\n", wrapper.Quote(x.Argv))
+}

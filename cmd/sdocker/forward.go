@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sdocker/defaults"
+	"sdocker/wrapper"
+)
+
+// forward handles every docker command line: commands sdocker does not decide are exec'd
+// untouched; run, create, exec and update are decided, rewritten and exec'd.
+func forward(argv []string, e env) error {
+	inv, err := wrapper.Parse(argv)
+	if err != nil {
+		return err
+	}
+	if err := checkTransport(inv, e); err != nil {
+		return err
+	}
+	if inv.Command == "" || inv.Command == "pull" || inv.Help {
+		return execDocker(e, argv)
+	}
+	p, err := defaults.Load("")
+	if err != nil {
+		return err
+	}
+	ep, err := inv.Endpoint(e.getenv)
+	if err != nil {
+		return err
+	}
+	eng, err := wrapper.NewEngine(ep)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	in := defaults.Input{Policy: p, Request: inv.Request(cwd()), Now: time.Now(), ReadFile: os.ReadFile}
+	if ep.Local() {
+		in.ResolvePath = filepath.EvalSymlinks
+	}
+	if inv.Command == "run" || inv.Command == "create" {
+		facts, err := daemonFacts(ctx, eng, e)
+		if err != nil {
+			return err
+		}
+		in.Facts = facts
+		if err := addInheritedMounts(ctx, eng, &in.Request); err != nil {
+			return err
+		}
+	}
+	d := defaults.Decide(in)
+	if err := report(e, d); err != nil {
+		return err
+	}
+	if d.Injected != nil {
+		for _, inj := range d.Injected {
+			if inj.Flag == "network" && p.Runtime.Network.Create {
+				if err := ensureNetwork(ctx, eng, inj.Value); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return execDocker(e, wrapper.Render(inv, edit(inv, d)))
+}
+
+// report prints what the user must see before docker runs: refusals (as an error), warnings in
+// warn mode, and exceptions that let something through.
+func report(e env, d defaults.Decision) error {
+	if !d.Allowed {
+		return &refusedError{violations: d.Violations}
+	}
+	for _, v := range d.Violations {
+		fmt.Fprintln(e.stderr, "sdocker: warning (mode: warn): would have "+violationLine(v))
+	}
+	for _, v := range d.Excepted {
+		fmt.Fprintf(e.stderr, "sdocker: %s allowed by a policy exception (rule %s): %s\n", v.Arg, v.Rule, v.Excepted)
+	}
+	return nil
+}
+
+// edit turns a decision into argv changes for the CLI door.
+func edit(inv *wrapper.Invocation, d defaults.Decision) wrapper.Edit {
+	var ed wrapper.Edit
+	for _, inj := range d.Injected {
+		ed.Add = append(ed.Add, "--"+inj.Flag+"="+inj.Value)
+	}
+	for _, rm := range d.Removed {
+		for _, o := range inv.Flags {
+			if o.Typed == rm.Typed && o.Value == rm.Value {
+				ed.Remove = append(ed.Remove, o)
+			}
+		}
+	}
+	return ed
+}
+
+func execDocker(e env, argv []string) error {
+	docker, err := wrapper.FindDocker(e.getenv)
+	if err != nil {
+		return err
+	}
+	if e.exec != nil {
+		return e.exec(docker, argv)
+	}
+	return wrapper.Exec(docker, argv)
+}
+
+func cwd() string {
+	d, _ := os.Getwd()
+	return d
+}
+
+// daemonFacts asks the daemon what the decision needs to know.
+func daemonFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, error) {
+	info, err := eng.Info(ctx)
+	if err != nil {
+		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
+	}
+	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver}
+	if sc, ok := info.SecurityOption("seccomp"); ok {
+		switch sc["profile"] {
+		case "default", "builtin", "":
+			f.SeccompBuiltin = true
+		}
+	} else {
+		f.SeccompBuiltin = true // no seccomp on this daemon: nothing a profile could change
+	}
+	if !f.SeccompBuiltin {
+		path, err := seccompFile(e)
+		if err != nil {
+			return f, err
+		}
+		f.SeccompFile = path
+	}
+	return f, nil
+}
+
+// seccompFile writes sdocker's copy of Moby's default profile to the user's cache directory
+// (once, atomically) and returns its path.
+func seccompFile(e env) (string, error) {
+	dir, err := cacheDir(e)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "seccomp-moby-default.json")
+	want := defaults.MobySeccompProfile()
+	if have, err := os.ReadFile(path); err == nil && string(have) == string(want) {
+		return path, nil
+	}
+	if err := writeAtomic(path, want); err != nil {
+		return "", fmt.Errorf("writing the default seccomp profile: %w", err)
+	}
+	return path, nil
+}
+
+func cacheDir(e env) (string, error) {
+	base := e.getenv("XDG_CACHE_HOME")
+	if base == "" {
+		var err error
+		if base, err = os.UserCacheDir(); err != nil {
+			return "", fmt.Errorf("finding the cache directory: %w", err)
+		}
+	}
+	dir := filepath.Join(base, "sdocker")
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// writeAtomic writes a file through a temporary file and a rename, so that concurrent readers
+// see the old content or the new one, never a part.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// addInheritedMounts adds the mounts of --volumes-from containers to the request, so that a
+// container cannot borrow a sensitive bind from another one.
+func addInheritedMounts(ctx context.Context, eng *wrapper.Engine, r *defaults.Request) error {
+	for _, s := range r.VolumesFrom {
+		id, _, _ := cutMode(s.Value)
+		mounts, err := eng.ContainerMounts(ctx, id)
+		if err != nil {
+			return fmt.Errorf("inspecting %s for %s: %w", id, s.Typed, err)
+		}
+		for _, m := range mounts {
+			if m.Type == "bind" {
+				r.Mounts = append(r.Mounts, defaults.Mount{Type: "bind", Source: m.Source, Target: m.Destination,
+					Typed: fmt.Sprintf("%s (which binds %s)", s.Typed, m.Source)})
+			}
+		}
+	}
+	return nil
+}
+
+// cutMode splits "container:ro" into the container and its mode.
+func cutMode(v string) (string, string, bool) {
+	for i := len(v) - 1; i >= 0; i-- {
+		if v[i] == ':' {
+			switch v[i+1:] {
+			case "ro", "rw":
+				return v[:i], v[i+1:], true
+			}
+			break
+		}
+	}
+	return v, "", false
+}
+
+func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string) error {
+	ok, err := eng.NetworkExists(ctx, name)
+	if err != nil {
+		return fmt.Errorf("looking up network %s: %w", name, err)
+	}
+	if ok {
+		return nil
+	}
+	if err := eng.CreateBridge(ctx, name); err != nil {
+		return fmt.Errorf("creating network %s: %w", name, err)
+	}
+	return nil
+}
+
+// checkTransport refuses a TCP daemon without TLS verification unless the policy allows it.
+// On the pass-through path only what needs no file read is resolved (-H, DOCKER_HOST and an
+// explicitly named context); decided commands resolve the endpoint fully.
+func checkTransport(inv *wrapper.Invocation, e env) error {
+	if inv.Command == "" && !explicitEndpoint(inv, e) {
+		return nil
+	}
+	ep, err := inv.Endpoint(e.getenv)
+	if err != nil || !ep.InsecureTCP() {
+		return err
+	}
+	p, err := defaults.Load("")
+	if err != nil {
+		return err
+	}
+	if p.Daemon.InsecureAllowTCPWithoutTLS {
+		fmt.Fprintf(e.stderr, "sdocker: warning: talking to %s (from %s) without TLS verification, as the policy allows\n", ep.Host, ep.Source)
+		return nil
+	}
+	return &wrapper.UsageError{Msg: fmt.Sprintf("refusing to talk to %s (from %s) without TLS verification: anyone on the network path "+
+		"would be root on that host; use --tlsverify with certificates from `sdocker tls init` (or DOCKER_TLS_VERIFY=1), "+
+		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
+}
+
+func explicitEndpoint(inv *wrapper.Invocation, e env) bool {
+	for _, g := range inv.Globals {
+		if g.Flag.Name == "host" || g.Flag.Name == "context" {
+			return true
+		}
+	}
+	return e.getenv("DOCKER_HOST") != "" || e.getenv("DOCKER_CONTEXT") != ""
+}

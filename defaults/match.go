@@ -1,0 +1,108 @@
+package defaults
+
+import (
+	"path"
+	"strings"
+)
+
+// Reference is an image reference split the way docker reads it.
+type Reference struct {
+	Name   string // fully qualified: docker.io/library/busybox
+	Tag    string // "latest" when neither tag nor digest is given
+	Digest string // sha256:… or empty
+}
+
+// String renders name[:tag][@digest].
+func (r Reference) String() string {
+	s := r.Name
+	if r.Tag != "" {
+		s += ":" + r.Tag
+	}
+	if r.Digest != "" {
+		s += "@" + r.Digest
+	}
+	return s
+}
+
+// ParseReference splits an image reference and qualifies it as docker does: a first component
+// without '.' or ':' that is not "localhost" is a Docker Hub path, and a single-component Hub
+// name lives under library/.
+func ParseReference(ref string) Reference {
+	var r Reference
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref, r.Digest = ref[:i], ref[i+1:]
+	}
+	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
+		ref, r.Tag = ref[:i], ref[i+1:]
+	}
+	if r.Tag == "" && r.Digest == "" {
+		r.Tag = "latest"
+	}
+	r.Name = qualify(ref)
+	return r
+}
+
+func qualify(name string) string {
+	domain, rest, ok := strings.Cut(name, "/")
+	if !ok || (!strings.ContainsAny(domain, ".:") && domain != "localhost" && !hasGlob(domain)) {
+		domain, rest = "docker.io", name
+	}
+	if domain == "index.docker.io" {
+		domain = "docker.io"
+	}
+	if domain == "docker.io" && !strings.Contains(rest, "/") && !hasGlob(rest) {
+		rest = "library/" + rest
+	}
+	if hasGlob(domain) && !ok {
+		return name
+	}
+	return domain + "/" + rest
+}
+
+func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// MatchImage reports whether the image reference matches a policy pattern. Patterns are globs
+// over the qualified name: '*' stays within one path component, '**' crosses them. A pattern
+// with a tag (":*", ":1.*") or digest is matched against name:tag, else against the name alone.
+// Short patterns are qualified like references: "busybox" means docker.io/library/busybox.
+func MatchImage(pattern, ref string) bool {
+	r := ParseReference(ref)
+	if pattern == "**" || pattern == "*" {
+		return true
+	}
+	pname, ptag := pattern, ""
+	if i := strings.LastIndex(pattern, ":"); i >= 0 && !strings.Contains(pattern[i:], "/") {
+		pname, ptag = pattern[:i], pattern[i+1:]
+	}
+	if !strings.HasPrefix(pname, "**") {
+		pname = qualify(pname)
+	}
+	if !globMatch(pname, r.Name) {
+		return false
+	}
+	if ptag == "" {
+		return true
+	}
+	return globMatch(ptag, r.Tag)
+}
+
+// globMatch matches path-style globs where '**' also matches '/'.
+func globMatch(pattern, s string) bool {
+	if !strings.Contains(pattern, "**") {
+		ok, _ := path.Match(pattern, s)
+		return ok
+	}
+	head, tail, _ := strings.Cut(pattern, "**")
+	// Try every split of s: head matches a prefix, tail (which may hold more '**') the rest.
+	for i := 0; i <= len(s); i++ {
+		if ok, _ := path.Match(head, s[:i]); !ok {
+			continue
+		}
+		for j := i; j <= len(s); j++ {
+			if globMatch(tail, s[j:]) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,207 @@
+package defaults
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// Rule names a policy rule. Violations carry one, exceptions allow them by name.
+type Rule string
+
+// The rules of the runtime policy.
+const (
+	RulePrivileged      Rule = "privileged"
+	RuleCapabilities    Rule = "capabilities"
+	RuleNoNewPrivileges Rule = "no-new-privileges"
+	RuleSeccomp         Rule = "seccomp"
+	RuleAppArmor        Rule = "apparmor"
+	RuleSecurityOpt     Rule = "security-opt"
+	RuleHostNamespaces  Rule = "host-namespaces"
+	RuleMounts          Rule = "mounts"
+	RuleDevices         Rule = "devices"
+	RuleResources       Rule = "resources"
+	RuleNetwork         Rule = "network"
+)
+
+// Rules lists every rule an exception may allow.
+var Rules = []Rule{RulePrivileged, RuleCapabilities, RuleNoNewPrivileges, RuleSeccomp, RuleAppArmor,
+	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork}
+
+// Severities accepted by scan.fail_on, from most to least severe.
+var Severities = []string{"critical", "high", "medium", "low"}
+
+func (p *Policy) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if p.Version != 1 {
+		bad("version: must be 1, got %d", p.Version)
+	}
+	switch p.Mode {
+	case "":
+		p.Mode = ModeEnforce
+	case ModeEnforce, ModeWarn:
+	default:
+		bad("mode: must be enforce or warn, got %q", p.Mode)
+	}
+	rt := &p.Runtime
+	for _, c := range append(append([]string{}, rt.Capabilities.Drop...), rt.Capabilities.Allow...) {
+		if !KnownCapability(c) {
+			bad("runtime.capabilities: unknown capability %q", c)
+		}
+	}
+	if s := rt.Seccomp; s == "" || s == "unconfined" {
+		bad("runtime.seccomp: must be default or a profile path, got %q", s)
+	}
+	if rt.AppArmor == "unconfined" {
+		bad("runtime.apparmor: unconfined is not a profile")
+	}
+	r := rt.Resources
+	if r.MaxMemory > 0 && r.Memory > r.MaxMemory {
+		bad("runtime.resources: memory %s is above max_memory %s", r.Memory, r.MaxMemory)
+	}
+	if r.MaxCPUs > 0 && r.CPUs > r.MaxCPUs {
+		bad("runtime.resources: cpus %g is above max_cpus %g", r.CPUs, r.MaxCPUs)
+	}
+	if r.MaxPids > 0 && r.Pids > r.MaxPids {
+		bad("runtime.resources: pids %d is above max_pids %d", r.Pids, r.MaxPids)
+	}
+	if r.CPUs < 0 || r.MaxCPUs < 0 || r.Pids < 0 || r.MaxPids < 0 {
+		bad("runtime.resources: limits cannot be negative")
+	}
+	switch rt.Network.Default {
+	case "host", "bridge", "default":
+		bad("runtime.network.default: must be a user-defined network, not %q", rt.Network.Default)
+	}
+	if rt.Logging.MaxFile < 0 {
+		bad("runtime.logging.max_file: cannot be negative")
+	}
+	for _, m := range rt.Deny.Mounts {
+		if !strings.HasPrefix(m, "/") {
+			bad("runtime.deny.mounts: %q is not an absolute path", m)
+		}
+	}
+	for i := range p.Images {
+		if err := p.Images[i].validate(); err != nil {
+			bad("images[%d] (line %d): %w", i, p.Images[i].Line, err)
+		}
+	}
+	for i, e := range p.Exceptions {
+		where := fmt.Sprintf("exceptions[%d] (line %d)", i, e.Line)
+		if e.Match == "" {
+			bad("%s: match is required", where)
+		} else if err := checkPattern(e.Match); err != nil {
+			bad("%s: %w", where, err)
+		}
+		if strings.TrimSpace(e.Reason) == "" {
+			bad("%s: reason is required", where)
+		}
+		if len(e.Allow) == 0 {
+			bad("%s: allow names no rule", where)
+		}
+		for _, a := range e.Allow {
+			if !knownRule(Rule(a)) {
+				bad("%s: unknown rule %q (one of %s)", where, a, joinRules(Rules))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *ImageRule) validate() error {
+	if r.Match == "" {
+		return errors.New("match is required")
+	}
+	if err := checkPattern(r.Match); err != nil {
+		return err
+	}
+	s := &r.Signature
+	switch s.KeysMode {
+	case "", "all", "any":
+	default:
+		return fmt.Errorf("signature.keys_mode: must be all or any, got %q", s.KeysMode)
+	}
+	switch s.UnverifiableLocal {
+	case "", "refuse", "allow":
+	default:
+		return fmt.Errorf("signature.unverifiable_local: must be refuse or allow, got %q", s.UnverifiableLocal)
+	}
+	if k := s.Keyless; k != nil {
+		if k.Roots == "" {
+			return errors.New("signature.keyless.roots: a trusted root file is required")
+		}
+		if len(k.Identities) == 0 {
+			return errors.New("signature.keyless.identities: at least one identity is required (an empty list would trust anyone)")
+		}
+		for j, id := range k.Identities {
+			if (id.Subject == "") == (id.SubjectRegexp == "") {
+				return fmt.Errorf("signature.keyless.identities[%d]: give exactly one of subject, subject_regexp", j)
+			}
+			if (id.Issuer == "") == (id.IssuerRegexp == "") {
+				return fmt.Errorf("signature.keyless.identities[%d]: give exactly one of issuer, issuer_regexp", j)
+			}
+			for _, re := range []string{id.SubjectRegexp, id.IssuerRegexp} {
+				if _, err := regexp.Compile(re); err != nil {
+					return fmt.Errorf("signature.keyless.identities[%d]: %w", j, err)
+				}
+			}
+		}
+	}
+	if len(s.Keys) > 0 || s.Keyless != nil {
+		s.Required = true
+	}
+	sc := &r.Scan
+	if sc.FailOn != "" {
+		if !knownSeverity(sc.FailOn) {
+			return fmt.Errorf("scan.fail_on: must be one of %s, got %q", strings.Join(Severities, ", "), sc.FailOn)
+		}
+		sc.Required = true
+	}
+	switch sc.OnError {
+	case "", "refuse", "allow":
+	default:
+		return fmt.Errorf("scan.on_error: must be refuse or allow, got %q", sc.OnError)
+	}
+	for j, ig := range sc.Ignore {
+		if ig.ID == "" {
+			return fmt.Errorf("scan.ignore[%d]: id is required", j)
+		}
+	}
+	return nil
+}
+
+func checkPattern(p string) error {
+	if _, err := path.Match(strings.ReplaceAll(p, "**", "*"), ""); err != nil {
+		return fmt.Errorf("bad pattern %q: %w", p, err)
+	}
+	return nil
+}
+
+func knownRule(r Rule) bool {
+	for _, k := range Rules {
+		if k == r {
+			return true
+		}
+	}
+	return false
+}
+
+func knownSeverity(s string) bool {
+	for _, k := range Severities {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func joinRules(rs []Rule) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,211 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Engine is a minimal Docker Engine API client: the few calls the CLI door needs before it
+// execs docker (daemon facts, the policy's network, containers named by --volumes-from).
+type Engine struct {
+	base   string
+	client *http.Client
+}
+
+// ErrNotFound is returned for a 404 from the daemon.
+var ErrNotFound = errors.New("not found")
+
+// NewEngine connects to an endpoint over a unix socket or TCP (with TLS where the endpoint
+// says so). Other schemes (ssh://, npipe://) are not supported by sdocker's own client.
+func NewEngine(e Endpoint) (*Engine, error) {
+	u, err := url.Parse(e.Host)
+	if err != nil {
+		return nil, fmt.Errorf("parsing daemon host %q: %w", e.Host, err)
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 10 * time.Second}
+	base := "http://docker"
+	switch u.Scheme {
+	case "unix":
+		sock := u.Path
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		}
+	case "tcp", "http", "https":
+		base = "http://" + u.Host
+		if e.TLS || u.Scheme == "https" {
+			cfg, err := tlsConfig(e)
+			if err != nil {
+				return nil, err
+			}
+			tr.TLSClientConfig = cfg
+			base = "https://" + u.Host
+		}
+	default:
+		return nil, fmt.Errorf("daemon host %q: sdocker talks to unix:// and tcp:// daemons only", e.Host)
+	}
+	return &Engine{base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
+}
+
+func tlsConfig(e Endpoint) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: !e.Verify}
+	if e.CA != "" {
+		if pem, err := os.ReadFile(e.CA); err == nil {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("reading CA %s: no certificate found", e.CA)
+			}
+			cfg.RootCAs = pool
+		} else if e.Verify {
+			return nil, fmt.Errorf("reading CA: %w", err)
+		}
+	}
+	if e.Cert != "" {
+		if _, err := os.Stat(e.Cert); err == nil {
+			pair, err := tls.LoadX509KeyPair(e.Cert, e.Key)
+			if err != nil {
+				return nil, fmt.Errorf("loading client certificate: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{pair}
+		}
+	}
+	return cfg, nil
+}
+
+func (c *Engine) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("talking to the docker daemon: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("reading the daemon's answer to %s %s: %w", method, path, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return ErrNotFound
+	case resp.StatusCode >= 300:
+		var m struct{ Message string }
+		_ = json.Unmarshal(data, &m)
+		if m.Message == "" {
+			m.Message = strings.TrimSpace(string(data))
+		}
+		return &APIError{Status: resp.StatusCode, Message: m.Message}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("decoding the daemon's answer to %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// APIError is an error status from the daemon.
+type APIError struct {
+	Status  int
+	Message string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("daemon: %s (status %d)", e.Message, e.Status) }
+
+// Info is the part of GET /info sdocker reads.
+type Info struct {
+	SecurityOptions []string
+	LoggingDriver   string
+	ServerVersion   string
+}
+
+// HasSecurityOption reports whether the daemon lists name=NAME among its security options.
+func (i Info) HasSecurityOption(name string) bool {
+	_, ok := i.SecurityOption(name)
+	return ok
+}
+
+// SecurityOption returns the key=value settings of a security option ("profile" → "default").
+func (i Info) SecurityOption(name string) (map[string]string, bool) {
+	for _, o := range i.SecurityOptions {
+		kv := map[string]string{}
+		for _, part := range strings.Split(o, ",") {
+			k, v, _ := strings.Cut(part, "=")
+			kv[k] = v
+		}
+		if kv["name"] == name || o == name {
+			return kv, true
+		}
+	}
+	return nil, false
+}
+
+// Info returns the daemon's information.
+func (c *Engine) Info(ctx context.Context) (Info, error) {
+	var i Info
+	err := c.do(ctx, http.MethodGet, "/info", nil, &i)
+	return i, err
+}
+
+// NetworkExists reports whether a network of that name (or ID) exists.
+func (c *Engine) NetworkExists(ctx context.Context, name string) (bool, error) {
+	err := c.do(ctx, http.MethodGet, "/networks/"+url.PathEscape(name), nil, nil)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CreateBridge creates a user-defined bridge network; one that appeared meanwhile is fine.
+func (c *Engine) CreateBridge(ctx context.Context, name string) error {
+	body := map[string]any{
+		"Name":           name,
+		"Driver":         "bridge",
+		"CheckDuplicate": true,
+		"Labels":         map[string]string{"dev.sdocker.managed": "true"},
+	}
+	err := c.do(ctx, http.MethodPost, "/networks/create", body, nil)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict {
+		return nil
+	}
+	return err
+}
+
+// ContainerMount is a mount of an existing container.
+type ContainerMount struct {
+	Type        string
+	Source      string
+	Destination string
+}
+
+// ContainerMounts returns the mounts of an existing container.
+func (c *Engine) ContainerMounts(ctx context.Context, id string) ([]ContainerMount, error) {
+	var out struct{ Mounts []ContainerMount }
+	err := c.do(ctx, http.MethodGet, "/containers/"+url.PathEscape(id)+"/json", nil, &out)
+	return out.Mounts, err
+}
