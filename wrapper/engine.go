@@ -164,6 +164,11 @@ func (i Info) SecurityOption(name string) (map[string]string, bool) {
 	return nil, false
 }
 
+// Get decodes the JSON answer to GET path (e.g. "/containers/json?all=1") into out.
+func (c *Engine) Get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
 // Info returns the daemon's information.
 func (c *Engine) Info(ctx context.Context) (Info, error) {
 	var i Info

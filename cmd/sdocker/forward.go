@@ -21,7 +21,7 @@ func forward(argv []string, e env) error {
 	if err := checkTransport(inv, e); err != nil {
 		return err
 	}
-	if inv.Command == "" || inv.Command == "pull" || inv.Help {
+	if inv.Command == "" || inv.Help {
 		return execDocker(e, argv)
 	}
 	p, err := defaults.Load("")
@@ -38,6 +38,14 @@ func forward(argv []string, e env) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+
+	if inv.Command == "pull" {
+		pinned, err := checkImage(ctx, e, p, inv, eng)
+		if err != nil {
+			return err
+		}
+		return execDocker(e, wrapper.Render(inv, wrapper.Edit{Image: pinned}))
+	}
 
 	in := defaults.Input{Policy: p, Request: inv.Request(cwd()), Now: time.Now(), ReadFile: os.ReadFile}
 	if ep.Local() {
@@ -57,16 +65,20 @@ func forward(argv []string, e env) error {
 	if err := report(e, d); err != nil {
 		return err
 	}
-	if d.Injected != nil {
-		for _, inj := range d.Injected {
-			if inj.Flag == "network" && p.Runtime.Network.Create {
-				if err := ensureNetwork(ctx, eng, inj.Value); err != nil {
-					return err
-				}
+	ed := edit(inv, d)
+	if inv.Command == "run" || inv.Command == "create" {
+		if ed.Image, err = checkImage(ctx, e, p, inv, eng); err != nil {
+			return err
+		}
+	}
+	for _, inj := range d.Injected {
+		if inj.Flag == "network" && p.Runtime.Network.Create {
+			if err := ensureNetwork(ctx, eng, inj.Value); err != nil {
+				return err
 			}
 		}
 	}
-	return execDocker(e, wrapper.Render(inv, edit(inv, d)))
+	return execDocker(e, wrapper.Render(inv, ed))
 }
 
 // report prints what the user must see before docker runs: refusals (as an error), warnings in
