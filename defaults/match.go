@@ -106,3 +106,13 @@ func globMatch(pattern, s string) bool {
 	}
 	return false
 }
+
+// ImageRule returns the first images: rule matching ref, or nil when none does.
+func (p *Policy) ImageRule(ref string) *ImageRule {
+	for i := range p.Images {
+		if MatchImage(p.Images[i].Match, ref) {
+			return &p.Images[i]
+		}
+	}
+	return nil
+}

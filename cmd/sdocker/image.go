@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
@@ -10,14 +13,17 @@ import (
 // checkImage applies the policy's image rules (signature, scan) to the image of a run, create
 // or pull, after the runtime decision allowed it. It returns the reference docker must use
 // instead of the one typed (repo@sha256:…), or "" to keep it.
-//
-// Signature verification and the scan gate are not wired in yet: with the embedded default
-// policy no image rule requires them.
 func checkImage(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine) (string, error) {
-	_ = ctx
-	_ = e
-	_ = p
-	_ = inv
-	_ = eng
-	return "", nil
+	_, _ = ctx, eng
+	ref := inv.Image()
+	rule := p.ImageRule(ref)
+	needSig := e.getenv("DOCKER_CONTENT_TRUST") == "1" || (rule != nil && rule.Signature.Required)
+	needScan := rule != nil && rule.Scan.Required
+	if !needSig && !needScan {
+		return "", nil
+	}
+	// Fail closed: this build cannot check signatures or scan, so it cannot allow an image
+	// whose rule requires either.
+	_ = os.Stderr
+	return "", fmt.Errorf("image %s: %w", ref, errors.New("the policy requires a signature check or a scan, which this build of sdocker cannot do yet"))
 }
