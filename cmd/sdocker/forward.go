@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sdocker/defaults"
+	"sdocker/verify"
 	"sdocker/wrapper"
 )
 
@@ -165,43 +166,18 @@ func seccompFile(e env) (string, error) {
 	if have, err := os.ReadFile(path); err == nil && string(have) == string(want) {
 		return path, nil
 	}
-	if err := writeAtomic(path, want); err != nil {
+	if err := verify.WriteFileAtomic(path, want, 0o644); err != nil {
 		return "", fmt.Errorf("writing the default seccomp profile: %w", err)
 	}
 	return path, nil
 }
 
 func cacheDir(e env) (string, error) {
-	base := e.getenv("XDG_CACHE_HOME")
-	if base == "" {
-		var err error
-		if base, err = os.UserCacheDir(); err != nil {
-			return "", fmt.Errorf("finding the cache directory: %w", err)
-		}
-	}
-	dir := filepath.Join(base, "sdocker")
-	return dir, os.MkdirAll(dir, 0o755)
-}
-
-// writeAtomic writes a file through a temporary file and a rename, so that concurrent readers
-// see the old content or the new one, never a part.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	dir, err := verify.DefaultCacheDir(e.getenv, "")
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return dir, os.MkdirAll(dir, 0o755)
 }
 
 // addInheritedMounts adds the mounts of --volumes-from containers to the request, so that a
