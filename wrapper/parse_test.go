@@ -1,0 +1,193 @@
+package wrapper
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+type occ struct{ name, value, typed string }
+
+func occs(os []Occurrence) []occ {
+	out := []occ{}
+	for _, o := range os {
+		out = append(out, occ{o.Flag.Canonical(), o.Value, o.Typed})
+	}
+	return out
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		argv    string
+		command string
+		flags   []occ
+		args    []string
+		err     string
+	}{
+		{name: "pass-through", argv: "ps -a", command: ""},
+		{name: "plugin", argv: "compose up -d", command: ""},
+		{name: "global flags before run", argv: "-H unix:///x.sock --debug run busybox", command: "run",
+			flags: []occ{}, args: []string{"busybox"}},
+		{name: "combined shorthands", argv: "run -itd busybox sh", command: "run",
+			flags: []occ{{"interactive", "true", "-itd"}, {"tty", "true", "-itd"}, {"detach", "true", "-itd"}}, args: []string{"busybox", "sh"}},
+		{name: "attached shorthand value", argv: "run -v/a:/b busybox", command: "run",
+			flags: []occ{{"volume", "/a:/b", "-v/a:/b"}}, args: []string{"busybox"}},
+		{name: "shorthand with equals", argv: "run -m=1g busybox", command: "run",
+			flags: []occ{{"memory", "1g", "-m=1g"}}, args: []string{"busybox"}},
+		{name: "bool shorthand then value shorthand", argv: "run -itv /a:/b busybox", command: "run",
+			flags: []occ{{"interactive", "true", "-itv"}, {"tty", "true", "-itv"}, {"volume", "/a:/b", "-itv /a:/b"}}, args: []string{"busybox"}},
+		{name: "long with equals", argv: "run --cap-add=SYS_ADMIN busybox", command: "run",
+			flags: []occ{{"cap-add", "SYS_ADMIN", "--cap-add=SYS_ADMIN"}}, args: []string{"busybox"}},
+		{name: "long with separate value", argv: "run --pid host busybox", command: "run",
+			flags: []occ{{"pid", "host", "--pid host"}}, args: []string{"busybox"}},
+		{name: "value that looks like a flag", argv: "run --name --privileged busybox", command: "run",
+			flags: []occ{{"name", "--privileged", "--name --privileged"}}, args: []string{"busybox"}},
+		{name: "bool with value", argv: "run --privileged=false busybox", command: "run",
+			flags: []occ{{"privileged", "false", "--privileged=false"}}, args: []string{"busybox"}},
+		{name: "hidden alias", argv: "run --net=host busybox", command: "run",
+			flags: []occ{{"network", "host", "--net=host"}}, args: []string{"busybox"}},
+		{name: "parsing stops at image", argv: "run busybox --privileged -v /:/host", command: "run",
+			flags: []occ{}, args: []string{"busybox", "--privileged", "-v", "/:/host"}},
+		{name: "double dash", argv: "run -t -- busybox --privileged", command: "run",
+			flags: []occ{{"tty", "true", "-t"}}, args: []string{"busybox", "--privileged"}},
+		{name: "container run", argv: "container run --rm busybox", command: "run",
+			flags: []occ{{"rm", "true", "--rm"}}, args: []string{"busybox"}},
+		{name: "container create", argv: "container create busybox", command: "create", flags: []occ{}, args: []string{"busybox"}},
+		{name: "exec privileged", argv: "exec --privileged -it c1 sh", command: "exec",
+			flags: []occ{{"privileged", "true", "--privileged"}, {"interactive", "true", "-it"}, {"tty", "true", "-it"}}, args: []string{"c1", "sh"}},
+		{name: "image pull", argv: "image pull -q busybox", command: "pull",
+			flags: []occ{{"quiet", "true", "-q"}}, args: []string{"busybox"}},
+		{name: "detach is run only", argv: "create -d busybox", err: "unknown shorthand flag: 'd' in -d"},
+		{name: "unknown flag", argv: "run --priviledged busybox", err: "unknown flag: --priviledged"},
+		{name: "missing value", argv: "run --memory", err: "flag needs an argument: --memory"},
+		{name: "bad bool", argv: "run --privileged=yes busybox", err: `invalid argument "yes" for --privileged=yes`},
+		{name: "bad global", argv: "--hots x run busybox", err: "unknown flag: --hots"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv, err := Parse(strings.Fields(tc.argv))
+			if tc.err != "" {
+				var ue *UsageError
+				if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want usage error containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.Command != tc.command {
+				t.Fatalf("command = %q, want %q", inv.Command, tc.command)
+			}
+			if tc.command == "" {
+				return
+			}
+			if got := occs(inv.Flags); !reflect.DeepEqual(got, tc.flags) {
+				t.Errorf("flags = %v, want %v", got, tc.flags)
+			}
+			if !reflect.DeepEqual(inv.Args, tc.args) {
+				t.Errorf("args = %q, want %q", inv.Args, tc.args)
+			}
+		})
+	}
+}
+
+func TestRenderKeepsUserArgvAndAddsAfterCommand(t *testing.T) {
+	argv := []string{"-D", "container", "run", "--security-opt", "seccomp=default", "-it", "busybox", "sh", "-c", "--privileged"}
+	inv, err := Parse(argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Render(inv, Edit{Add: []string{"--cap-drop=ALL"}, Remove: inv.Flags[:1], Image: "busybox@sha256:abc"})
+	want := []string{"-D", "container", "run", "--cap-drop=ALL", "-it", "busybox@sha256:abc", "sh", "-c", "--privileged"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Render = %q\nwant     %q", got, want)
+	}
+}
+
+// pflagParse parses argv with spf13/pflag configured from the same table, the way docker does
+// (interspersed arguments off), for the differential fuzz target.
+func pflagParse(table []Flag, argv []string) ([]occ, []string, error) {
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.SetInterspersed(false)
+	fs.Usage = func() {}
+	fs.SetOutput(new(strings.Builder))
+	for _, f := range table {
+		switch f.Kind {
+		case Bool:
+			fs.BoolP(f.Name, f.Short, false, "")
+		default:
+			fs.StringArrayP(f.Name, f.Short, nil, "")
+		}
+	}
+	var got []occ
+	err := fs.ParseAll(argv, func(fl *pflag.Flag, value string) error {
+		if err := fl.Value.Set(value); err != nil {
+			return err
+		}
+		name := fl.Name
+		for _, f := range table {
+			if f.Name == name {
+				name = f.Canonical()
+			}
+		}
+		got = append(got, occ{name: name, value: value})
+		return nil
+	})
+	return got, fs.Args(), err
+}
+
+func FuzzParseMatchesPflag(f *testing.F) {
+	for _, s := range []string{
+		"run -itd busybox sh", "run -v/a:/b --cap-add=ALL -m=1g img", "run --name -- img", "run -- img -x",
+		"create --privileged=0 -p 80:80 img a b", "run -", "run --net host img", "exec -u0 c sh", "run ---x img",
+		"run -t= img", "run --=x img", "run -e A=B -eC=D img", "pull -aq img", "update -m 2g c",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		argv := strings.Split(line, " ")
+		inv, err := Parse(argv)
+		if err != nil || inv.Command == "" {
+			return
+		}
+		table := CommandFlags(inv.Command)
+		want, wantArgs, perr := pflagParse(table, argv[inv.CommandEnd:])
+		if perr != nil {
+			if !strings.Contains(perr.Error(), "help requested") {
+				t.Fatalf("sdocker accepted %q, pflag refused it: %v", line, perr)
+			}
+			return
+		}
+		got := occs(inv.Flags)
+		for i := range got {
+			got[i].typed = ""
+		}
+		if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%q: flags %v, pflag %v", line, got, want)
+		}
+		if len(wantArgs) == 0 {
+			wantArgs = nil
+		}
+		gotArgs := inv.Args
+		if len(gotArgs) == 0 {
+			gotArgs = nil
+		}
+		if !reflect.DeepEqual(gotArgs, wantArgs) {
+			t.Fatalf("%q: args %q, pflag %q", line, gotArgs, wantArgs)
+		}
+		// Rendering with additions keeps the user's argv as a subsequence and the image and
+		// command as the exact tail.
+		out := Render(inv, Edit{Add: []string{"--cap-drop=ALL", "--pids-limit=512"}})
+		if len(out) != len(argv)+2 {
+			t.Fatalf("render changed the user's argv: %q -> %q", argv, out)
+		}
+		tail := out[len(out)-len(inv.Args):]
+		if !reflect.DeepEqual(tail, inv.Args) && len(inv.Args) > 0 {
+			t.Fatalf("render moved the image or command: %q -> %q", argv, out)
+		}
+	})
+}
