@@ -227,9 +227,14 @@ func (d Date) Expired(now time.Time) bool {
 // ErrPolicy is wrapped by every error about a policy file's content.
 var ErrPolicy = errors.New("invalid policy")
 
-// Parse reads a policy from YAML; name is used in error messages.
+// Parse reads a policy from YAML; name is used in error messages. The file overrides the
+// embedded default key by key: what it does not mention keeps the default's value (a list it
+// mentions replaces the default's list).
 func Parse(data []byte, name string) (*Policy, error) {
 	var p Policy
+	if err := yaml.Unmarshal(defaultPolicy, &p); err != nil {
+		return nil, fmt.Errorf("embedded default policy: %w", err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
