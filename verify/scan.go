@@ -1,0 +1,316 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"sdocker/defaults"
+)
+
+// DefaultFailOn is the threshold of a scan whose rule names none.
+const DefaultFailOn = "high"
+
+// DefaultScanTTL is how long a scan result stays cached. The key also holds the vulnerability
+// database's update time, so a new database invalidates entries sooner.
+const DefaultScanTTL = 24 * time.Hour
+
+// ImageSource says where trivy reads the image from.
+type ImageSource string
+
+const (
+	// SourceAuto lets trivy try the docker daemon, then the registry.
+	SourceAuto ImageSource = ""
+	// SourceDocker reads the image from the docker daemon (a local image).
+	SourceDocker ImageSource = "docker"
+	// SourceRemote reads the image from its registry.
+	SourceRemote ImageSource = "remote"
+)
+
+// ScanInput is one run of the scan gate.
+type ScanInput struct {
+	// Ref is the image to scan: repo@sha256:… (pinned), a local image ID (sha256:… or its 64
+	// hex digits), or a tag. Only pinned references and IDs are cached; a tag is scanned every time.
+	Ref string
+	// Name is how the image is called in messages; empty means Ref.
+	Name string
+	// Source is where trivy reads the image from.
+	Source ImageSource
+	// DockerHost is the daemon trivy reads local images from (unix:///…, tcp://…); empty means
+	// trivy's own resolution (DOCKER_HOST, the docker context).
+	DockerHost string
+	// Rule is the policy's scan rule; RuleMatch is its images: pattern, for messages.
+	Rule      defaults.Scan
+	RuleMatch string
+	// Cache stores findings by digest; nil disables caching.
+	Cache *Cache
+	// TTL is how long a fresh result is cached; 0 means DefaultScanTTL.
+	TTL time.Duration
+	// Trivy is the trivy executable (a path, or a name looked up on PATH); empty means "trivy".
+	Trivy string
+	// TrivyCacheDir is trivy's --cache-dir, holding its database (db/trivy.db and
+	// db/metadata.json); empty means trivy's default ($XDG_CACHE_HOME/trivy, ~/.cache/trivy).
+	TrivyCacheDir string
+	// Now is the time ignore entries expire against; zero means time.Now().
+	Now time.Time
+	// Progress receives a one-line spinner while trivy runs (meant for a terminal); nil means none.
+	Progress io.Writer
+}
+
+// ScanReport is what the gate found and decided about one image.
+type ScanReport struct {
+	Ref      string `json:"ref"`
+	Name     string `json:"name"`
+	Digest   string `json:"digest,omitempty"`
+	ImageID  string `json:"image_id,omitempty"`
+	OS       string `json:"os,omitempty"`
+	Rule     string `json:"rule,omitempty"` // the images: pattern of the rule applied
+	FailOn   string `json:"fail_on"`
+	Passed   bool   `json:"passed"`
+	CacheHit bool   `json:"cache_hit"`
+	// DB is the vulnerability database the findings come from.
+	DB DBInfo `json:"db"`
+	// Findings are all the vulnerabilities trivy reported, each with the gate's verdict.
+	Findings []Finding `json:"findings"`
+	// Counts counts all findings by severity; Blocking counts those that fail the gate.
+	Counts   map[string]int `json:"counts"`
+	Blocking map[string]int `json:"blocking"`
+	// Expired lists the ignore entries that would have matched a finding but have expired.
+	Expired []defaults.ScanIgnore `json:"expired_ignores,omitempty"`
+	// Warnings must be shown to the user: expired ignore entries, a scanner failure let
+	// through by scan.on_error: allow.
+	Warnings []string `json:"warnings,omitempty"`
+	// ScanError is the scanner's failure when scan.on_error: allow let the image through.
+	ScanError string `json:"scan_error,omitempty"`
+	// ScanTime is how long trivy ran (zero on a cache hit).
+	ScanTime time.Duration `json:"scan_time_ns"`
+}
+
+// DBInfo identifies trivy's vulnerability database.
+type DBInfo struct {
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Verdict is what the gate made of one finding.
+type Verdict string
+
+const (
+	VerdictBlock   Verdict = "block"   // at or above the threshold: fails the gate
+	VerdictBelow   Verdict = "below"   // under the threshold
+	VerdictIgnored Verdict = "ignored" // matched a live ignore entry
+	VerdictUnfixed Verdict = "unfixed" // no fixed version, and the rule ignores unfixed ones
+)
+
+// Finding is one vulnerability in one package.
+type Finding struct {
+	ID        string   `json:"id"`
+	Aliases   []string `json:"aliases,omitempty"`
+	Package   string   `json:"package"`
+	Installed string   `json:"installed"`
+	Fixed     string   `json:"fixed,omitempty"`
+	Severity  string   `json:"severity"` // CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN
+	Status    string   `json:"status,omitempty"`
+	Title     string   `json:"title,omitempty"`
+	Target    string   `json:"target,omitempty"`
+	Verdict   Verdict  `json:"verdict"`
+	// Reason is why an ignored finding is ignored, or which expired entry no longer ignores it.
+	Reason string `json:"reason,omitempty"`
+}
+
+// ScanRefusedError is a gate that failed: findings at or above the rule's threshold.
+type ScanRefusedError struct{ Report *ScanReport }
+
+func (e *ScanRefusedError) Error() string {
+	r := e.Report
+	n := 0
+	for _, c := range r.Blocking {
+		n += c
+	}
+	return fmt.Sprintf("image %s refused by the scan gate: %d %s at or above %s (%s)",
+		r.Name, n, plural(n, "vulnerability", "vulnerabilities"), strings.ToUpper(r.FailOn), countLine(r.Blocking))
+}
+
+// ScannerError is a scan that could not be done: trivy missing, crashing, its database
+// missing, or its output unreadable. It says nothing about the image.
+type ScannerError struct {
+	Ref  string
+	Op   string // what was being done
+	Err  error
+	Hint string // how to fix it, when known
+}
+
+func (e *ScannerError) Error() string {
+	s := fmt.Sprintf("scanning %s: %s: %v", e.Ref, e.Op, e.Err)
+	if e.Hint != "" {
+		s += "; " + e.Hint
+	}
+	return s
+}
+
+func (e *ScannerError) Unwrap() error { return e.Err }
+
+// Scan runs the gate: it finds the image's vulnerabilities (from the cache, else with trivy)
+// and judges them by the rule. It returns *ScanRefusedError when the gate fails and
+// *ScannerError when the scan could not be done (unless the rule says on_error: allow, in
+// which case the report passes and carries a warning).
+func Scan(ctx context.Context, in ScanInput) (*ScanReport, error) {
+	if in.Name == "" {
+		in.Name = in.Ref
+	}
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	rep := &ScanReport{Ref: in.Ref, Name: in.Name, Rule: in.RuleMatch, Digest: refDigest(in.Ref), FailOn: failOn(in.Rule)}
+	raw, err := findings(ctx, in, rep)
+	if err != nil {
+		var se *ScannerError
+		if errors.As(err, &se) && in.Rule.OnError == "allow" {
+			rep.Passed = true
+			rep.ScanError = err.Error()
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%v; the image is let through because the rule says scan.on_error: allow", err))
+			rep.Counts, rep.Blocking = map[string]int{}, map[string]int{}
+			return rep, nil
+		}
+		return rep, err
+	}
+	judge(rep, raw, in.Rule, in.Now)
+	if !rep.Passed {
+		return rep, &ScanRefusedError{Report: rep}
+	}
+	return rep, nil
+}
+
+// cachedScan is what the cache holds: trivy's findings before any rule is applied, so that
+// ignore entries and their expiry are judged afresh at every use.
+type cachedScan struct {
+	ImageID  string    `json:"image_id"`
+	OS       string    `json:"os"`
+	Findings []Finding `json:"findings"`
+}
+
+// findings returns the image's raw findings, from the cache when the image is pinned and the
+// database and scanner are those of the cached entry, else from trivy.
+func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, error) {
+	trivy, err := findTrivy(in.Trivy)
+	if err != nil {
+		return nil, &ScannerError{Ref: in.Name, Op: "finding trivy", Err: err,
+			Hint: "install trivy (scripts/install-trivy.sh) or set SDOCKER_TRIVY"}
+	}
+	cacheDir, err := trivyCacheDir(in.TrivyCacheDir)
+	if err != nil {
+		return nil, &ScannerError{Ref: in.Name, Op: "finding trivy's cache directory", Err: err}
+	}
+	db, err := readDBInfo(cacheDir)
+	if err != nil {
+		return nil, &ScannerError{Ref: in.Name, Op: "reading trivy's vulnerability database", Err: err,
+			Hint: fmt.Sprintf("fetch it with: trivy image --download-db-only --cache-dir %s", cacheDir)}
+	}
+	rep.DB = db
+	key := ""
+	if rep.Digest != "" && in.Cache != nil {
+		key = scanCacheKey(rep.Digest, db, trivy)
+		var c cachedScan
+		if in.Cache.Get(key, &c) {
+			rep.CacheHit, rep.ImageID, rep.OS = true, c.ImageID, c.OS
+			return c.Findings, nil
+		}
+	}
+	start := time.Now()
+	stop := startSpinner(in.Progress, in.Name)
+	out, err := runTrivy(ctx, trivyRun{
+		path: trivy, cacheDir: cacheDir, ref: in.Ref, name: in.Name, source: in.Source, dockerHost: in.DockerHost,
+	})
+	stop()
+	rep.ScanTime = time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	rep.ImageID, rep.OS = out.ImageID, out.OS
+	if key != "" {
+		ttl := in.TTL
+		if ttl <= 0 {
+			ttl = DefaultScanTTL
+		}
+		// A cache that cannot be written costs a rescan next time, never a wrong answer.
+		_ = in.Cache.Put(key, cachedScan{ImageID: out.ImageID, OS: out.OS, Findings: out.Findings}, ttl)
+	}
+	return out.Findings, nil
+}
+
+// scanCacheKey identifies a scan result: the image digest, the database it was judged against
+// and the trivy binary (its path, size and modification time: an upgrade rescans).
+func scanCacheKey(digest string, db DBInfo, trivy string) string {
+	id := trivy
+	if fi, err := os.Stat(trivy); err == nil {
+		id = fmt.Sprintf("%s:%d:%d", trivy, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return fmt.Sprintf("scan/v1 %s db=%d@%s trivy=%s", digest, db.Version, db.UpdatedAt.UTC().Format(time.RFC3339Nano), id)
+}
+
+var (
+	pinnedRe = regexp.MustCompile(`@(sha256:[0-9a-f]{64})$`)
+	idRe     = regexp.MustCompile(`^(sha256:)?([0-9a-f]{64})$`)
+)
+
+// refDigest is the content digest a reference names: the manifest digest of repo@sha256:…, or
+// the image ID. A tag names no digest ("").
+func refDigest(ref string) string {
+	if m := pinnedRe.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	if m := idRe.FindStringSubmatch(ref); m != nil {
+		return "sha256:" + m[2]
+	}
+	return ""
+}
+
+func failOn(r defaults.Scan) string {
+	if r.FailOn == "" {
+		return DefaultFailOn
+	}
+	return strings.ToLower(r.FailOn)
+}
+
+// findTrivy resolves the trivy executable: a path is used as is, a name is looked up on PATH.
+func findTrivy(name string) (string, error) {
+	if name == "" {
+		name = "trivy"
+	}
+	if strings.ContainsRune(name, filepath.Separator) {
+		fi, err := os.Stat(name)
+		if err != nil {
+			return "", err
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("%s is not an executable file", name)
+		}
+		return name, nil
+	}
+	return lookPath(name)
+}
+
+// trivyCacheDir is dir, else trivy's own default.
+func trivyCacheDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "trivy"), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
