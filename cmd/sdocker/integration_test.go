@@ -1,0 +1,373 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The integration tests run the built sdocker binary against the real dockerd (started by
+// scripts/start-dockerd.sh). Outside CI they skip loudly when no daemon answers; in CI they fail.
+
+const testImage = "sdocker-test/ctr:1"
+
+var (
+	sdockerBin string // the built binary
+	daemonErr  error  // why the daemon cannot be used, if it cannot
+	runLabel   string // label=value put on every container a test creates
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "sdocker-it-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		sdockerBin = filepath.Join(dir, "sdocker")
+		if out, err := exec.Command("go", "build", "-o", sdockerBin, ".").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building sdocker: %v\n%s", err, out)
+			return 1
+		}
+		b := make([]byte, 4)
+		rand.Read(b)
+		runLabel = "sdocker-it=" + hex.EncodeToString(b)
+		daemonErr = prepareDaemon(dir)
+		code := m.Run()
+		if daemonErr == nil {
+			cleanupContainers()
+		}
+		return code
+	}())
+}
+
+// prepareDaemon checks that a daemon answers and imports the test image: a static Go program
+// (testdata/ctr) as /ctr, its entrypoint.
+func prepareDaemon(dir string) error {
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		return fmt.Errorf("no docker daemon answers (%v: %s); start one with scripts/start-dockerd.sh", err, bytes.TrimSpace(out))
+	}
+	bin := filepath.Join(dir, "ctr")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/ctr")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the test program: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "ctr", Mode: 0o755, Size: int64(len(data))})
+	tw.Write(data)
+	tw.Close()
+	if exec.Command("docker", "network", "inspect", "sdocker").Run() != nil {
+		if out, err := exec.Command("docker", "network", "create", "sdocker").CombinedOutput(); err != nil {
+			return fmt.Errorf("creating network sdocker: %v\n%s", err, out)
+		}
+	}
+	imp := exec.Command("docker", "import", "--change", `ENTRYPOINT ["/ctr"]`, "-", testImage)
+	imp.Stdin = &buf
+	if out, err := imp.CombinedOutput(); err != nil {
+		return fmt.Errorf("importing the test image: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func cleanupContainers() {
+	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label="+runLabel).Output()
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+	}
+}
+
+func requireDaemon(t *testing.T) {
+	t.Helper()
+	if daemonErr == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("integration test cannot run in CI: %v", daemonErr)
+	}
+	t.Skipf("SKIPPED integration test: %v", daemonErr)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run executes a binary with args, stdin and extra environment.
+func runBin(t *testing.T, bin string, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %s %q: %v", bin, args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func sdocker(t *testing.T, args ...string) result {
+	t.Helper()
+	return runBin(t, sdockerBin, "", nil, args...)
+}
+
+func inspect(t *testing.T, id string) map[string]any {
+	t.Helper()
+	out, err := exec.Command("docker", "inspect", id).Output()
+	if err != nil {
+		t.Fatalf("docker inspect %s: %v", id, err)
+	}
+	var v []map[string]any
+	if err := json.Unmarshal(out, &v); err != nil || len(v) != 1 {
+		t.Fatalf("docker inspect %s: %v", id, err)
+	}
+	return v[0]
+}
+
+func labelled() []string { return []string{"--label", runLabel} }
+
+func TestHardenedRun(t *testing.T) {
+	requireDaemon(t)
+	r := sdocker(t, append(append([]string{"run", "--rm"}, labelled()...), testImage, "status")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"CapEff: 0000000000000000", "NoNewPrivs: 1", "Seccomp: 2"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("container status lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestCreateIsHardened(t *testing.T) {
+	requireDaemon(t)
+	r := sdocker(t, append(append([]string{"create"}, labelled()...), testImage, "sleep")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	c := inspect(t, strings.TrimSpace(r.stdout))
+	hc := c["HostConfig"].(map[string]any)
+	checks := map[string]any{
+		"Memory":      float64(1 << 30),
+		"NanoCpus":    float64(1e9),
+		"PidsLimit":   float64(512),
+		"NetworkMode": "sdocker",
+		"CapDrop":     []any{"ALL"},
+		"SecurityOpt": []any{"no-new-privileges"},
+		"Privileged":  false,
+	}
+	for k, want := range checks {
+		if got := hc[k]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("HostConfig.%s = %v, want %v", k, got, want)
+		}
+	}
+	logCfg := hc["LogConfig"].(map[string]any)["Config"].(map[string]any)
+	if logCfg["max-size"] != "10m" || logCfg["max-file"] != "3" {
+		t.Errorf("log options = %v, want max-size 10m, max-file 3", logCfg)
+	}
+	if out, err := exec.Command("docker", "network", "inspect", "--format", "{{.Driver}}", "sdocker").Output(); err != nil || strings.TrimSpace(string(out)) != "bridge" {
+		t.Errorf("network sdocker: %v %s", err, out)
+	}
+}
+
+func TestRefusedCommandsCreateNothing(t *testing.T) {
+	requireDaemon(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"privileged", []string{"--privileged"}, "refused --privileged (rule privileged)"},
+		{"privileged=1", []string{"--privileged=1"}, "refused --privileged=1 (rule privileged)"},
+		{"cap-add", []string{"--cap-add", "cap_sys_admin"}, "refused --cap-add cap_sys_admin (rule capabilities)"},
+		{"pid host", []string{"--pid=host"}, "refused --pid=host (rule host-namespaces)"},
+		{"net host", []string{"--net", "host"}, "refused --net host (rule host-namespaces)"},
+		{"docker.sock", []string{"-v", "/run/docker.sock:/s"}, "refused -v /run/docker.sock:/s (rule mounts)"},
+		{"mount csv", []string{"--mount", `type=bind,"src=/var/run/docker.sock",dst=/s`}, "(rule mounts)"},
+		{"api socket", []string{"--use-api-socket"}, "refused --use-api-socket (rule mounts)"},
+		{"seccomp unconfined", []string{"--security-opt", "seccomp:unconfined"}, "(rule seccomp)"},
+		{"device", []string{"--device", "/dev/null"}, "(rule devices)"},
+		{"unlimited pids", []string{"--pids-limit", "-1"}, "(rule resources)"},
+		{"unknown flag", []string{"--priviledged"}, "sdocker: unknown flag: --priviledged"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, cmd := range [][]string{{"create"}, {"run", "--rm"}, {"container", "create"}} {
+				args := append(append(append(append([]string{}, cmd...), labelled()...), tc.args...), testImage, "status")
+				r := sdocker(t, args...)
+				if r.code != 125 {
+					t.Fatalf("%q: exit %d, want 125; stderr %s", args, r.code, r.stderr)
+				}
+				lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+				if len(lines) != 1 || !strings.HasPrefix(lines[0], "sdocker: ") || !strings.Contains(lines[0], tc.want) {
+					t.Fatalf("%q: stderr %q, want one line with %q", args, r.stderr, tc.want)
+				}
+				if r.stdout != "" {
+					t.Fatalf("stdout %q, want nothing", r.stdout)
+				}
+			}
+		})
+	}
+	// Nothing reached the daemon: no container but those the other tests made with sdocker.
+	out, err := exec.Command("docker", "ps", "-a", "--filter", "label="+runLabel, "--format", "{{.Command}}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.Contains(c, "status") {
+			t.Fatalf("a refused command created a container: %q", out)
+		}
+	}
+}
+
+func TestBehavesLikeDocker(t *testing.T) {
+	requireDaemon(t)
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		// Both on the policy's network, so that only sdocker's hardening differs.
+		{"exit status and streams", "", []string{"run", "--rm", "--network", "sdocker", testImage, "say", "to stdout", "to stderr", "3"}},
+		{"stdin piping", "hello\nworld\n", []string{"run", "--rm", "-i", "--network", "sdocker", testImage, "cat"}},
+		{"container arguments that look like flags", "", []string{"run", "--rm", "--network", "sdocker", testImage, "say", "--privileged", "-v", "0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := runBin(t, "docker", tc.stdin, nil, tc.args...)
+			got := runBin(t, sdockerBin, tc.stdin, nil, tc.args...)
+			if got != want {
+				t.Fatalf("sdocker %+v\ndocker  %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestPassThroughIsByteForByte(t *testing.T) {
+	requireDaemon(t)
+	for _, args := range [][]string{
+		{"ps", "-a", "--filter", "label=" + runLabel, "--format", "{{.Image}} {{.Command}}"},
+		{"images", "--format", "{{.Repository}}:{{.Tag}}", testImage},
+		{"--version"},
+		{"-D", "info", "--format", "{{.Driver}}"},
+		{"inspect", "--format", "{{.Config.Entrypoint}}", testImage},
+		{"no-such-command"},
+		{"ps", "--no-such-flag"},
+		{"run", "--help"},
+		{"logs", "no-such-container"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			want := runBin(t, "docker", "", nil, args...)
+			got := runBin(t, sdockerBin, "", nil, args...)
+			if got != want {
+				t.Fatalf("sdocker %+v\ndocker  %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestInstalledAsDocker(t *testing.T) {
+	requireDaemon(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile(sdockerBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "docker"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := "PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")
+	shim := filepath.Join(dir, "docker")
+	if r := runBin(t, shim, "", []string{path}, "ps", "-q", "--filter", "label=none"); r.code != 0 {
+		t.Fatalf("docker ps through sdocker installed as docker: %+v", r)
+	}
+	if r := runBin(t, shim, "", []string{path}, "create", "--privileged", testImage); r.code != 125 || !strings.Contains(r.stderr, "rule privileged") {
+		t.Fatalf("privileged through sdocker installed as docker: %+v", r)
+	}
+}
+
+func TestExecAndUpdateAreDecided(t *testing.T) {
+	requireDaemon(t)
+	r := sdocker(t, append(append([]string{"run", "-d"}, labelled()...), testImage, "sleep")...)
+	if r.code != 0 {
+		t.Fatalf("run -d: %+v", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"exec", "--privileged", id, "/ctr", "status"}, 125, "rule privileged"},
+		{[]string{"container", "exec", "--privileged=true", id, "/ctr", "status"}, 125, "rule privileged"},
+		{[]string{"exec", id, "/ctr", "status"}, 0, "NoNewPrivs: 1"},
+		{[]string{"update", "--memory", "0", id}, 125, "means unlimited"},
+		{[]string{"update", "--pids-limit", "-1", id}, 125, "means unlimited"},
+		{[]string{"container", "update", "--cpus", "16", id}, 125, "above the policy's maximum"},
+		{[]string{"update", "--memory", "512m", "--memory-swap", "1g", id}, 0, id},
+	} {
+		r := sdocker(t, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+			t.Errorf("%q: exit %d (want %d), output %q (want %q)", tc.args, r.code, tc.code, r.stdout+r.stderr, tc.want)
+		}
+	}
+}
+
+func TestVolumesFromCannotBorrowASensitiveBind(t *testing.T) {
+	requireDaemon(t)
+	out, err := exec.Command("docker", append(append([]string{"create"}, labelled()...), "-v", "/var/run/docker.sock:/s", testImage)...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	donor := strings.TrimSpace(string(out))
+	r := sdocker(t, append(append([]string{"create"}, labelled()...), "--volumes-from", donor+":ro", testImage)...)
+	if r.code != 125 || !strings.Contains(r.stderr, "which binds /var/run/docker.sock") {
+		t.Fatalf("volumes-from a docker.sock bind: %+v", r)
+	}
+}
+
+func TestWarnModeRunsWithAWarning(t *testing.T) {
+	requireDaemon(t)
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(pol, []byte("version: 1\nmode: warn\n"), 0o644)
+	r := runBin(t, sdockerBin, "", []string{"SDOCKER_POLICY=" + pol}, append(append([]string{"create"}, labelled()...), "--privileged", testImage)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "warning (mode: warn)") {
+		t.Fatalf("warn mode: %+v", r)
+	}
+	if hc := inspect(t, strings.TrimSpace(r.stdout))["HostConfig"].(map[string]any); hc["Privileged"] != true {
+		t.Fatalf("warn mode did not pass --privileged through")
+	}
+}
+
+func TestTCPWithoutTLSIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		args []string
+	}{
+		{nil, []string{"-H", "tcp://127.0.0.1:1", "ps"}},
+		{[]string{"DOCKER_HOST=tcp://127.0.0.1:1"}, []string{"ps"}},
+		{[]string{"DOCKER_HOST=tcp://127.0.0.1:1"}, []string{"run", "busybox"}},
+	} {
+		r := runBin(t, sdockerBin, "", tc.env, tc.args...)
+		if r.code != 125 || !strings.Contains(r.stderr, "without TLS verification") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v %q: %+v", tc.env, tc.args, r)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+// Command ctr is the program inside sdocker's test image: a static binary that reports what
+// the container was given, so tests need no image from the internet.
+//
+//	ctr status        print the CapEff, NoNewPrivs and Seccomp lines of /proc/self/status
+//	ctr cat           copy stdin to stdout
+//	ctr say OUT ERR N print OUT on stdout, ERR on stderr, exit with status N
+//	ctr sleep         sleep for an hour
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		os.Exit(0)
+	}
+	switch os.Args[1] {
+	case "status":
+		f, err := os.Open("/proc/self/status")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			l := sc.Text()
+			for _, k := range []string{"CapEff:", "NoNewPrivs:", "Seccomp:"} {
+				if strings.HasPrefix(l, k) {
+					fmt.Println(strings.Join(strings.Fields(l), " "))
+				}
+			}
+		}
+	case "cat":
+		io.Copy(os.Stdout, os.Stdin)
+	case "say":
+		fmt.Println(os.Args[2])
+		fmt.Fprintln(os.Stderr, os.Args[3])
+		n, _ := strconv.Atoi(os.Args[4])
+		os.Exit(n)
+	case "sleep":
+		time.Sleep(time.Hour)
+	}
+}
