@@ -1,0 +1,102 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Ref is an image reference split the way docker splits it, without a registry client.
+type Ref struct {
+	// Repo is the repository as typed ("busybox", "127.0.0.1:5000/team/app").
+	Repo   string
+	Tag    string // "" when none was typed
+	Digest string // "sha256:…" when typed with @
+}
+
+// ParseRef splits an image reference into repository, tag and digest.
+func ParseRef(s string) (Ref, error) {
+	var r Ref
+	if s == "" {
+		return r, fmt.Errorf("empty image reference")
+	}
+	if i := strings.Index(s, "@"); i >= 0 {
+		r.Digest = s[i+1:]
+		s = s[:i]
+		if !validDigest(r.Digest) {
+			return r, fmt.Errorf("image reference %q: %q is not a sha256 digest", s, r.Digest)
+		}
+	}
+	if i := strings.LastIndex(s, ":"); i > strings.LastIndex(s, "/") {
+		r.Tag = s[i+1:]
+		s = s[:i]
+	}
+	if s == "" || strings.ContainsAny(s, " \t\n") || s != strings.ToLower(s) {
+		return r, fmt.Errorf("%q is not a valid image reference", s)
+	}
+	r.Repo = s
+	return r, nil
+}
+
+func validDigest(d string) bool {
+	hex, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for _, c := range hex {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// String renders the reference as typed, with ":latest" where docker would add it.
+func (r Ref) String() string {
+	s := r.Repo
+	if r.Tag != "" || r.Digest == "" {
+		s += ":" + r.TagOrLatest()
+	}
+	if r.Digest != "" {
+		s += "@" + r.Digest
+	}
+	return s
+}
+
+// TagOrLatest is the tag docker uses: the typed one, else latest.
+func (r Ref) TagOrLatest() string {
+	if r.Tag == "" {
+		return "latest"
+	}
+	return r.Tag
+}
+
+// Pinned is the repository pinned to a digest: repo@sha256:….
+func (r Ref) Pinned(digest string) string { return r.Repo + "@" + digest }
+
+// FullRepo is the repository with docker's defaults made explicit (docker.io/library/busybox),
+// so two spellings of one repository compare equal.
+func FullRepo(repo string) string {
+	first, rest, found := strings.Cut(repo, "/")
+	if !found || (!strings.ContainsAny(first, ".:") && first != "localhost") {
+		if !found {
+			return "docker.io/library/" + repo
+		}
+		return "docker.io/" + repo
+	}
+	if first == "index.docker.io" {
+		return "docker.io/" + rest
+	}
+	return repo
+}
+
+// RepoDigest picks, from an image's RepoDigests (repo@sha256:…), the digest under repo.
+func RepoDigest(repoDigests []string, repo string) (string, bool) {
+	want := FullRepo(repo)
+	for _, rd := range repoDigests {
+		name, d, ok := strings.Cut(rd, "@")
+		if ok && FullRepo(name) == want && validDigest(d) {
+			return d, true
+		}
+	}
+	return "", false
+}

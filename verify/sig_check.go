@@ -1,0 +1,165 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Cache lifetimes: a verified digest stays verified for DigestTTL; a tag is trusted to point at
+// the same digest for TagTTL (pull always asks the registry again).
+const (
+	DigestTTL = 24 * time.Hour
+	TagTTL    = 5 * time.Minute
+)
+
+// HelperName is the helper binary that links cosign; sdocker itself never does.
+const HelperName = "sdocker-verify"
+
+// SigChecker verifies image signatures: from the cache when it can, else through the helper.
+type SigChecker struct {
+	// Cache, when non-nil, answers warm checks with no registry request and no helper.
+	Cache *Cache
+	// Helper is the path of sdocker-verify; "" means FindHelper.
+	Helper string
+	// Getenv reads the environment (SDOCKER_VERIFY, PATH); nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Check verifies req. A digest reference, or a request with Digest set, is answered from the
+// cache when a verification of that digest under the same rule is live; a tag is answered
+// from the cache only when useTagCache is set. Failures are never cached.
+func (c *SigChecker) Check(ctx context.Context, req SigRequest, useTagCache bool) (SigResponse, error) {
+	ref, err := ParseRef(req.Reference)
+	if err != nil {
+		return SigResponse{}, SigErrorf(ClassPolicy, "%v", err)
+	}
+	rk, err := RuleKey(req.Rule)
+	if err != nil {
+		return SigResponse{}, err
+	}
+	digest := req.Digest
+	if digest == "" {
+		digest = ref.Digest
+	}
+	tagKey := "tag\x00" + rk + "\x00" + FullRepo(ref.Repo) + ":" + ref.TagOrLatest()
+	if c.Cache != nil {
+		var resp SigResponse
+		switch {
+		case digest != "" && c.Cache.Get(DigestKey(rk, ref.Repo, digest), &resp):
+			resp.Cached = true
+			return resp, nil
+		case digest == "" && useTagCache && c.Cache.Get(tagKey, &resp):
+			resp.Cached = true
+			return resp, nil
+		}
+		req.CacheDir = c.Cache.Dir
+	}
+	resp, err := c.runHelper(ctx, req)
+	if err != nil {
+		return resp, err
+	}
+	if c.Cache != nil && digest == "" && resp.Digest != "" {
+		// Best effort: a cache that cannot be written only costs the next check its speed.
+		_ = c.Cache.Put(tagKey, SigResponse{Digest: resp.Digest, Signers: resp.Signers}, TagTTL)
+	}
+	return resp, nil
+}
+
+// DigestKey is the cache key of a verified digest under a rule (by RuleKey) in a repository.
+func DigestKey(ruleKey, repo, digest string) string {
+	return "sig\x00" + ruleKey + "\x00" + FullRepo(repo) + "@" + digest
+}
+
+// RuleKey identifies a rule for the cache: its settings and the content of its key and root
+// files, so that editing the policy or replacing a key invalidates earlier verifications.
+func RuleKey(r SigRule) (string, error) {
+	if len(r.Keys) == 0 && r.Keyless == nil {
+		return "", SigErrorf(ClassPolicy, "a signature is required but the rule names no keys and no keyless identities")
+	}
+	h := sha256.New()
+	spec, _ := json.Marshal(r)
+	h.Write(spec)
+	files := append([]string(nil), r.Keys...)
+	if r.Keyless != nil {
+		files = append(files, r.Keyless.Roots)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return "", SigErrorf(ClassPolicy, "reading %s: %v", f, err)
+		}
+		sum := sha256.Sum256(data)
+		h.Write(sum[:])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// FindHelper locates sdocker-verify: $SDOCKER_VERIFY, then next to the running executable,
+// then on PATH.
+func FindHelper(getenv func(string) string) (string, error) {
+	if p := getenv("SDOCKER_VERIFY"); p != "" {
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), HelperName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(HelperName)
+	if err != nil {
+		return "", SigErrorf(ClassUnverifiable, "the %s helper was found neither next to sdocker nor on PATH (set SDOCKER_VERIFY)", HelperName)
+	}
+	return p, nil
+}
+
+func (c *SigChecker) runHelper(ctx context.Context, req SigRequest) (SigResponse, error) {
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	path := c.Helper
+	if path == "" {
+		var err error
+		if path, err = FindHelper(getenv); err != nil {
+			return SigResponse{}, err
+		}
+	}
+	in, err := json.Marshal(req)
+	if err != nil {
+		return SigResponse{}, fmt.Errorf("encoding the verification request: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Stdin = bytes.NewReader(in)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	runErr := cmd.Run()
+	var resp SigResponse
+	if err := json.Unmarshal(out.Bytes(), &resp); err != nil {
+		msg := strings.TrimSpace(errOut.String())
+		if runErr != nil {
+			msg = strings.TrimSpace(runErr.Error() + ": " + msg)
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			msg = "timed out: " + msg
+		}
+		return SigResponse{}, SigErrorf(ClassUnverifiable, "running %s: %s", path, msg)
+	}
+	if resp.Error != nil {
+		return resp, resp.Error
+	}
+	if resp.Digest == "" {
+		return resp, SigErrorf(ClassUnverifiable, "%s answered with no digest", path)
+	}
+	return resp, nil
+}
