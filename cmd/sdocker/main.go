@@ -29,6 +29,7 @@ var verbs = map[string]func(args []string, e env) error{
 	"tls":     cmdTLS,
 	"explain": cmdExplain,
 	"policy":  cmdPolicy,
+	"scan":    cmdScan,
 	"version": cmdVersion,
 }
 
