@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sdocker/defaults"
+	"sdocker/scripts/scanfixture"
 )
 
 // The tests in this file run the real trivy against the fixture database and images pushed
@@ -20,15 +21,6 @@ var (
 	scanNow    = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	pastDate   = defaults.Date{Time: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)}
 	futureDate = defaults.Date{Time: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)}
-
-	vulnerablePkgs = []apkPackage{
-		{"musl", "1.2.5-r8"},       // CVE-2099-1001 HIGH, fixed in 1.2.5-r9
-		{"busybox", "1.37.0-r12"},  // CVE-2099-1002 MEDIUM, fixed in 1.37.0-r14
-		{"zlib", "1.3.1-r2"},       // CVE-2099-1003 CRITICAL, unfixed
-		{"libcrypto3", "3.5.0-r0"}, // CVE-2099-1004 LOW, fixed in 3.5.1-r0
-		{"alpine-baselayout", "3.7.0-r0"},
-	}
-	cleanPkgs = []apkPackage{{"musl", "1.2.5-r9"}, {"busybox", "1.37.0-r14"}, {"alpine-baselayout", "3.7.0-r0"}}
 )
 
 type scanFixture struct {
@@ -39,10 +31,10 @@ type scanFixture struct {
 func newScanFixture(t *testing.T) scanFixture {
 	t.Helper()
 	f := scanFixture{trivy: realTrivy(t)}
-	f.trivyCache = fixtureTrivyCache(t, t.TempDir(), fixtureUpdatedAt)
+	f.trivyCache = fixtureTrivyCache(t, t.TempDir(), scanfixture.UpdatedAt)
 	host := startRegistry(t)
-	f.vulnerable = pushImage(t, host, "fixture/vulnerable", fixtureImage(t, alpineLayer(t, vulnerablePkgs...)))
-	f.clean = pushImage(t, host, "fixture/clean", fixtureImage(t, alpineLayer(t, cleanPkgs...)))
+	f.vulnerable = pushImage(t, host, "fixture/vulnerable", fixtureImage(t, scanfixture.Vulnerable))
+	f.clean = pushImage(t, host, "fixture/clean", fixtureImage(t, scanfixture.Clean))
 	return f
 }
 
@@ -153,7 +145,7 @@ func TestScanCacheSkipsTrivy(t *testing.T) {
 	}
 
 	// A newer database is a different key: trivy runs again.
-	fixtureTrivyCache(t, f.trivyCache, fixtureUpdatedAt.Add(time.Hour))
+	fixtureTrivyCache(t, f.trivyCache, scanfixture.UpdatedAt.Add(time.Hour))
 	in.Now = scanNow
 	if rep, err = Scan(context.Background(), in); err != nil || rep.CacheHit || calls() != 2 {
 		t.Fatalf("new database: err=%v hit=%v calls=%d, want a fresh scan (2 calls)", err, rep.CacheHit, calls())
@@ -177,7 +169,7 @@ func TestScanCacheSkipsTrivy(t *testing.T) {
 func TestScanFailsClosed(t *testing.T) {
 	f := newScanFixture(t)
 	corrupt := t.TempDir()
-	fixtureTrivyCache(t, corrupt, fixtureUpdatedAt)
+	fixtureTrivyCache(t, corrupt, scanfixture.UpdatedAt)
 	if err := os.WriteFile(filepath.Join(corrupt, "db", "trivy.db"), []byte("not a bolt database"), 0o600); err != nil {
 		t.Fatal(err)
 	}
