@@ -26,6 +26,7 @@ type env struct {
 // verbs are sdocker's own commands. They are looked up only as the first argument, so that
 // docker's commands of the same name stay reachable with a global flag in front.
 var verbs = map[string]func(args []string, e env) error{
+	"audit":   cmdAudit,
 	"tls":     cmdTLS,
 	"explain": cmdExplain,
 	"policy":  cmdPolicy,

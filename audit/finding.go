@@ -1,0 +1,185 @@
+package audit
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity ranks findings. The zero value is Info.
+type Severity int
+
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = []string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads a severity name (case-insensitive).
+func ParseSeverity(name string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(name, n) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (info, low, medium, high or critical)", name)
+}
+
+// MarshalText writes the severity's name, so JSON carries "high", not 3.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// Finding is one thing the audit found. ID is "CIS-<number>" where the CIS Docker Benchmark
+// (v1.6.0) has a recommendation for it, else "SD-<name>"; version findings are "SD-<CVE>".
+type Finding struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	// Title is what the check is about; it is the same for every finding with this ID.
+	Title string `json:"title"`
+	// Target is what the finding is about: "daemon", "host", "container NAME (ID)", "runc".
+	Target   string `json:"target"`
+	Evidence string `json:"evidence"`
+	Fix      string `json:"fix"`
+}
+
+// titles names the checks. Version findings take their title from the versions table.
+var titles = map[string]string{
+	"CIS-1.1.2":          "Only trusted users are allowed to control the Docker daemon",
+	"CIS-2.2":            "Network traffic is restricted between containers on the default bridge",
+	"CIS-2.5":            "Insecure registries are not used",
+	"CIS-2.7":            "TLS authentication for the Docker daemon is configured",
+	"CIS-2.9":            "User namespace support is enabled",
+	"CIS-2.12":           "Authorization for Docker client commands is enabled",
+	"CIS-2.14":           "Containers are restricted from acquiring new privileges by default",
+	"CIS-2.15":           "Live restore is enabled",
+	"CIS-2.17":           "A seccomp profile is applied daemon-wide",
+	"CIS-2.18":           "Experimental features are not enabled in production",
+	"CIS-3.15":           "The Docker socket is owned by root:docker",
+	"CIS-3.16":           "The Docker socket's permissions are 660 or more restrictive",
+	"CIS-3.17":           "daemon.json is owned by root:root",
+	"CIS-3.18":           "daemon.json's permissions are 644 or more restrictive",
+	"CIS-5.2":            "The container has an AppArmor profile",
+	"CIS-5.4":            "The container's Linux capabilities are restricted",
+	"CIS-5.5":            "The container is not privileged",
+	"CIS-5.6":            "Sensitive host directories are not mounted in the container",
+	"CIS-5.10":           "The host's network namespace is not shared",
+	"CIS-5.11":           "The container's memory is limited",
+	"CIS-5.12":           "The container's CPU is limited",
+	"CIS-5.16":           "The host's process namespace is not shared",
+	"CIS-5.17":           "The host's IPC namespace is not shared",
+	"CIS-5.18":           "Host devices are not exposed to the container",
+	"CIS-5.21":           "The host's UTS namespace is not shared",
+	"CIS-5.22":           "The container's seccomp profile is not disabled",
+	"CIS-5.26":           "The container cannot acquire new privileges",
+	"CIS-5.29":           "The container's process count is limited",
+	"CIS-5.30":           "The container does not use the default bridge",
+	"CIS-5.31":           "The host's user namespace is not shared",
+	"CIS-5.32":           "The Docker socket is not mounted in the container",
+	"SD-CGROUPNS":        "The host's cgroup namespace is not shared",
+	"SD-SECURITY-OPT":    "Mandatory access control and masked paths are not disabled",
+	"SD-LOG-ROTATION":    "Container logs are rotated",
+	"SD-DOCKER-HOST":     "DOCKER_HOST does not point at a daemon without TLS",
+	"SD-DAEMON-CONFIG":   "The daemon's configuration could be read",
+	"SD-POLICY-EXCEPTED": "A policy exception lets the container through",
+}
+
+// Title returns the title of a check ID, or the ID itself when it has none.
+func Title(id string) string {
+	if t, ok := titles[id]; ok {
+		return t
+	}
+	if v, ok := vulnByID(id); ok {
+		return v.Title()
+	}
+	return id
+}
+
+func finding(id string, sev Severity, target, evidence, fix string) Finding {
+	return Finding{ID: id, Severity: sev, Title: Title(id), Target: target, Evidence: evidence, Fix: fix}
+}
+
+// Report is the outcome of an audit.
+type Report struct {
+	// Daemon says which daemon was audited: its host and version.
+	Daemon   DaemonRef `json:"daemon"`
+	Findings []Finding `json:"findings"`
+}
+
+// DaemonRef identifies the audited daemon.
+type DaemonRef struct {
+	Host    string `json:"host"`
+	Version string `json:"version"`
+}
+
+// Sort orders findings by severity (highest first), then ID, target and evidence.
+func (r *Report) Sort() {
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+			return c
+		}
+		if c := compareIDs(a.ID, b.ID); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Target, b.Target); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Evidence, b.Evidence)
+	})
+}
+
+// compareIDs orders CIS-2.10 after CIS-2.9, and CIS before SD.
+func compareIDs(a, b string) int {
+	pa, pb := strings.FieldsFunc(a, isSep), strings.FieldsFunc(b, isSep)
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		var na, nb int
+		_, ea := fmt.Sscanf(pa[i], "%d", &na)
+		_, eb := fmt.Sscanf(pb[i], "%d", &nb)
+		if ea == nil && eb == nil && na != nb {
+			return cmp.Compare(na, nb)
+		}
+		if c := cmp.Compare(pa[i], pb[i]); c != 0 && (ea != nil || eb != nil) {
+			return c
+		}
+	}
+	return cmp.Compare(len(pa), len(pb))
+}
+
+func isSep(r rune) bool { return r == '-' || r == '.' }
+
+// Counts returns the number of findings of each severity.
+func (r Report) Counts() map[Severity]int {
+	c := map[Severity]int{}
+	for _, f := range r.Findings {
+		c[f.Severity]++
+	}
+	return c
+}
+
+// AtLeast returns the findings of severity min or higher.
+func (r Report) AtLeast(min Severity) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Severity >= min {
+			out = append(out, f)
+		}
+	}
+	return out
+}
