@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"sdocker/scripts/scanfixture"
+	"sdocker/verify"
+)
+
+func TestParseScanArgs(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		want    scanOptions
+		wantErr string
+	}{
+		{"images", []string{"a", "b:1"}, scanOptions{format: "text", images: []string{"a", "b:1"}}, ""},
+		{"flags anywhere", []string{"a", "--format", "json", "--policy=p.yaml", "b"},
+			scanOptions{format: "json", policy: "p.yaml", images: []string{"a", "b"}}, ""},
+		{"image source", []string{"--image-src=remote", "a"},
+			scanOptions{format: "text", source: verify.SourceRemote, sourceSet: true, images: []string{"a"}}, ""},
+		{"double dash", []string{"--", "--format"}, scanOptions{format: "text", images: []string{"--format"}}, ""},
+		{"no image", []string{"--format", "json"}, scanOptions{}, "no image given"},
+		{"bad format", []string{"--format", "xml", "a"}, scanOptions{}, `unknown format "xml"`},
+		{"bad source", []string{"--image-src", "podman", "a"}, scanOptions{}, `unknown image source "podman"`},
+		{"unknown flag", []string{"--severity", "HIGH", "a"}, scanOptions{}, "unknown flag --severity"},
+		{"missing value", []string{"a", "--policy"}, scanOptions{}, "--policy needs a value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseScanArgs(tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("parseScanArgs = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestBinaryStaysLean: the scan gate execs trivy; neither trivy, go-containerregistry, cosign
+// nor the moby client may be linked into sdocker, which every docker command goes through.
+func TestBinaryStaysLean(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/aquasecurity/", "github.com/google/go-containerregistry/",
+			"github.com/sigstore/", "github.com/moby/moby/client", "github.com/docker/docker/client", "sdocker/scripts/"} {
+			if strings.HasPrefix(dep, banned) {
+				t.Errorf("sdocker links %s", dep)
+			}
+		}
+	}
+}
+
+// requireTrivy returns the trivy the scan integration tests run: $SDOCKER_TRIVY or trivy on
+// PATH. Outside CI a missing trivy skips loudly; in CI it fails.
+func requireTrivy(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("SDOCKER_TRIVY"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("trivy")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("trivy is not installed; CI must run scripts/install-trivy.sh")
+		}
+		t.Skip("SKIPPED scan integration test: trivy is not installed (run scripts/install-trivy.sh)")
+	}
+	return p
+}
+
+// loadFixtureImage loads a fixture Alpine image into the daemon as tag and removes it after.
+func loadFixtureImage(t *testing.T, tag string, pkgs []scanfixture.Package) {
+	t.Helper()
+	img, err := scanfixture.Image(tag+" "+runLabel, pkgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	if err := scanfixture.WriteDockerArchive(archive, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("docker", "load", "-i", archive).CombinedOutput(); err != nil {
+		t.Fatalf("docker load %s: %v\n%s", tag, err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+}
+
+// TestScanLocalImages runs `sdocker scan` on images loaded into the real dockerd, with the
+// real trivy and the fixture database: the vulnerable image is refused with its table, the
+// clean one passes, and a second scan in a new process runs no trivy.
+func TestScanLocalImages(t *testing.T) {
+	requireDaemon(t)
+	trivy := requireTrivy(t)
+	dir := t.TempDir()
+	trivyCache := filepath.Join(dir, "trivy")
+	if err := scanfixture.TrivyCache(trivyCache, scanfixture.UpdatedAt); err != nil {
+		t.Fatal(err)
+	}
+	calls := filepath.Join(dir, "calls")
+	wrapper := filepath.Join(dir, "trivy-counting")
+	script := fmt.Sprintf("#!/bin/sh\necho run >> %q\nexec %q \"$@\"\n", calls, trivy)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	countCalls := func() int { data, _ := os.ReadFile(calls); return strings.Count(string(data), "\n") }
+	policy := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policy, []byte(`version: 1
+images:
+  - match: "sdocker-test/scan-**"
+    scan:
+      fail_on: high
+      ignore:
+        - {id: CVE-2099-1002, package: busybox, reason: "tar applet unused", expires: 2099-01-01}
+  - match: "**"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vulnerable, clean := "sdocker-test/scan-vulnerable:1", "sdocker-test/scan-clean:1"
+	loadFixtureImage(t, vulnerable, scanfixture.Vulnerable)
+	loadFixtureImage(t, clean, scanfixture.Clean)
+	env := []string{"SDOCKER_TRIVY=" + wrapper, "TRIVY_CACHE_DIR=" + trivyCache, "XDG_CACHE_HOME=" + filepath.Join(dir, "cache")}
+	scan := func(args ...string) result {
+		return runBin(t, sdockerBin, "", env, append([]string{"scan", "--policy", policy}, args...)...)
+	}
+
+	r := scan(vulnerable)
+	if r.code != 125 {
+		t.Fatalf("scan of the vulnerable image: exit %d, want 125\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"refused by the scan gate", `(rule "sdocker-test/scan-**")`, "CVE-2099-1003", "zlib",
+		"CVE-2099-1001", "musl", "1.2.5-r8", "1.2.5-r9", "blocking: 1 critical, 1 high", "1 ignored", "to ignore one"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("refusal lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "\r") || r.stdout != "" {
+		t.Errorf("progress or output on a non-terminal: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+
+	r = scan(clean)
+	if r.code != 0 || !strings.Contains(r.stdout, "passed the scan gate") {
+		t.Fatalf("scan of the clean image: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if n := countCalls(); n != 2 {
+		t.Fatalf("trivy ran %d times for two images, want 2", n)
+	}
+
+	// Warm: new processes, same digests: no trivy, same verdicts.
+	r = scan("--format", "json", vulnerable, clean)
+	if r.code != 125 {
+		t.Fatalf("warm scan: exit %d, want 125\nstderr: %s", r.code, r.stderr)
+	}
+	var got []struct {
+		Name     string `json:"name"`
+		Passed   bool   `json:"passed"`
+		Refused  bool   `json:"refused"`
+		CacheHit bool   `json:"cache_hit"`
+		ImageID  string `json:"image_id"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 2 {
+		t.Fatalf("json output: %v\n%s", err, r.stdout)
+	}
+	if !got[0].Refused || got[0].Passed || !got[1].Passed || got[1].Refused || !got[0].CacheHit || !got[1].CacheHit {
+		t.Errorf("warm results = %+v, want vulnerable refused, clean passed, both from the cache", got)
+	}
+	if n := countCalls(); n != 2 {
+		t.Errorf("trivy ran %d times, want still 2: a warm gate runs no scanner", n)
+	}
+
+	// A missing scanner fails closed.
+	r = runBin(t, sdockerBin, "", append(env[1:], "SDOCKER_TRIVY="+filepath.Join(dir, "no-trivy"),
+		"XDG_CACHE_HOME="+t.TempDir()), "scan", "--policy", policy, clean)
+	if r.code != 125 || !strings.Contains(r.stderr, "finding trivy") {
+		t.Errorf("missing trivy: exit %d, stderr %q; want 125 and a clear line", r.code, r.stderr)
+	}
+}
