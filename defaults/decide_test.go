@@ -38,7 +38,7 @@ func decide(t *testing.T, p *defaults.Policy, argv []string, facts defaults.Fact
 	if err != nil {
 		t.Fatalf("parse %q: %v", argv, err)
 	}
-	return defaults.Decide(defaults.Input{Policy: p, Request: inv.Request("/work"), Facts: facts, Now: today,
+	return defaults.Decide(defaults.Input{Policy: p, Request: wrapper.Request(inv, "/work"), Facts: facts, Now: today,
 		ReadFile: os.ReadFile, ResolvePath: filepath.EvalSymlinks})
 }
 

@@ -10,7 +10,7 @@ import (
 
 // Request describes a parsed run/create/exec/update for the decision. Relative bind sources
 // ("./data:/data") are made absolute against cwd, as docker does.
-func (inv *Invocation) Request(cwd string) defaults.Request {
+func Request(inv *Invocation, cwd string) defaults.Request {
 	r := defaults.Request{Command: inv.Command, Image: inv.Image()}
 	if inv.Command == "exec" || inv.Command == "update" {
 		r.Image = ""

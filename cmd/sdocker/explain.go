@@ -66,7 +66,7 @@ func cmdExplain(args []string, e env) error {
 		return err
 	}
 	d := defaults.Decide(defaults.Input{
-		Policy: p, Request: inv.Request(cwd()), Facts: defaults.AssumedFacts(), Now: time.Now(), ReadFile: os.ReadFile,
+		Policy: p, Request: wrapper.Request(inv, cwd()), Facts: defaults.AssumedFacts(), Now: time.Now(), ReadFile: os.ReadFile,
 	})
 	x := explanation{
 		Allowed: d.Allowed, Mode: d.Mode, Policy: p.Source,

@@ -48,7 +48,7 @@ func forward(argv []string, e env) error {
 		return execDocker(e, wrapper.Render(inv, wrapper.Edit{Image: pinned}))
 	}
 
-	in := defaults.Input{Policy: p, Request: inv.Request(cwd()), Now: time.Now(), ReadFile: os.ReadFile}
+	in := defaults.Input{Policy: p, Request: wrapper.Request(inv, cwd()), Now: time.Now(), ReadFile: os.ReadFile}
 	if ep.Local() {
 		in.ResolvePath = filepath.EvalSymlinks
 	}

@@ -1,4 +1,4 @@
-package wrapper
+package argv
 
 import (
 	"crypto/sha256"
@@ -167,3 +167,6 @@ func contextEndpoint(cfg, name string) (Endpoint, error) {
 	}
 	return e, nil
 }
+
+// on reads a boolean flag value the way strconv.ParseBool reads true.
+func on(v string) bool { return v == "1" || strings.EqualFold(v, "t") || strings.EqualFold(v, "true") }

@@ -1,4 +1,4 @@
-package wrapper
+package argv
 
 // Edit is what the decision changes in a command line: flags to add (as "--name=value"
 // arguments, placed right after the command words so they can never fall among the container's

@@ -1,7 +1,10 @@
-// Package wrapper knows docker's command-line grammar: the global flags, the flags of run,
-// create, exec, update and pull, how docker parses them (pflag, parsing stops at IMAGE), how to
-// render an argv back, and how to find and exec the real docker CLI.
-package wrapper
+// Package argv is docker's command-line grammar: the global flags, the flags of run, create,
+// exec, update and pull, how docker parses them (pflag, parsing stops at IMAGE), how to render an
+// argv back, which daemon it addresses, and how to find and exec the real docker CLI.
+//
+// It is all that the sdocker front links, so that pass-through commands cost no more than an
+// exec: it imports nothing beyond a few standard packages (a test enforces it).
+package argv
 
 // Kind says what a flag's value is, which is all the parser needs to know.
 type Kind int
