@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit tests and the integration tests against a real dockerd (started
-# here when none answers). In CI (CI=true) integration tests fail instead of skipping.
+# Runs the whole test suite: unit tests and the integration tests against the real parts. It
+# starts a dockerd when none answers and installs the pinned trivy when it is absent (a build of
+# several minutes, once per machine). In CI (CI=true) integration tests fail instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/start-dockerd.sh
+scripts/install-trivy.sh
+export PATH="$PATH:$(go env GOPATH)/bin"
 go test -count=1 -timeout 30m ./...
