@@ -342,6 +342,8 @@ func (d *decider) logging(inject bool) {
 	driver := d.in.Facts.LogDriver
 	if d.r.LogDriver != nil {
 		driver = d.r.LogDriver.Value
+	} else if !d.in.Facts.Known {
+		d.notes = append(d.notes, "logging: the daemon's default log driver is taken to be "+driver+" (no daemon was asked)")
 	}
 	if driver != "json-file" && driver != "local" {
 		return

@@ -27,13 +27,15 @@ func (d *decider) mounts() {
 		}
 		for _, denied := range deny {
 			dp := canonicalHostPath(denied)
-			if hit := sensitive(src, dp) || sensitive(resolved, dp); hit {
-				what := "is"
-				if resolved != src && !sensitive(src, dp) {
-					what = fmt.Sprintf("resolves to %s, which is", resolved)
-				}
+			rel := exposure(src, dp)
+
+			via := ""
+			if rel == "" && resolved != src {
+				rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
+			}
+			if rel != "" {
 				d.refuse(RuleMounts, m.Typed, "bind a narrower directory, or "+exceptionHint(RuleMounts),
-					"host path %s %s or exposes %s, which the policy denies", m.Source, what, denied)
+					"host path %s%s %s", m.Source, via, rel)
 				break
 			}
 		}
@@ -54,20 +56,22 @@ func canonicalHostPath(p string) string {
 	return p
 }
 
-// sensitive reports whether binding src exposes denied: src is denied, inside it, or one of its
-// parents. "/" is only itself: everything is inside it.
-func sensitive(src, denied string) bool {
+// exposure says how binding src exposes the denied path, or "" when it does not: src is the
+// denied path, inside it, or one of its parents. "/" exposes everything but is inside nothing.
+func exposure(src, denied string) string {
 	switch {
-	case src == denied, src == "/":
-		return true
+	case src == "/":
+		return "is the host's whole filesystem"
+	case src == denied:
+		return "is on the policy's deny list"
 	case denied == "/":
-		return false
+		return ""
 	case strings.HasPrefix(src, denied+"/"):
-		return true
+		return "is inside " + denied + ", which the policy denies"
 	case strings.HasPrefix(denied, src+"/"):
-		return true
+		return "contains " + denied + ", which the policy denies"
 	}
-	return false
+	return ""
 }
 
 // permissiveSeccomp reports whether a profile allows (or only logs) every syscall by default.
