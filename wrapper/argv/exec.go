@@ -12,14 +12,23 @@ import (
 // ErrNoDocker is returned when no docker CLI other than sdocker itself is on PATH.
 var ErrNoDocker = errors.New("no docker CLI found on PATH (other than sdocker itself); install docker or set SDOCKER_DOCKER")
 
+// FrontEnv names the sdocker front that exec'd the core, so that the core never mistakes the
+// front (installed as docker earlier in PATH) for the real docker.
+const FrontEnv = "SDOCKER_FRONT"
+
 // FindDocker returns the real docker CLI: $SDOCKER_DOCKER, else the first "docker" on PATH that
-// is not this very executable (sdocker may be installed as docker earlier in PATH).
+// is neither this executable nor the sdocker front (sdocker may be installed as docker earlier
+// in PATH).
 func FindDocker(getenv func(string) string) (string, error) {
 	if p := getenv("SDOCKER_DOCKER"); p != "" {
 		return p, nil
 	}
-	self, _ := os.Executable()
-	selfInfo, _ := os.Stat(self)
+	var selves []os.FileInfo
+	for _, p := range []string{executable(), getenv(FrontEnv)} {
+		if fi, err := os.Stat(p); p != "" && err == nil {
+			selves = append(selves, fi)
+		}
+	}
 	for _, dir := range filepath.SplitList(getenv("PATH")) {
 		if dir == "" {
 			dir = "."
@@ -29,12 +38,55 @@ func FindDocker(getenv func(string) string) (string, error) {
 		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
 			continue
 		}
-		if selfInfo != nil && os.SameFile(fi, selfInfo) {
-			continue
+		if !sameAsAny(fi, selves) {
+			return p, nil
 		}
-		return p, nil
 	}
 	return "", ErrNoDocker
+}
+
+func sameAsAny(fi os.FileInfo, others []os.FileInfo) bool {
+	for _, o := range others {
+		if os.SameFile(fi, o) {
+			return true
+		}
+	}
+	return false
+}
+
+func executable() string {
+	p, _ := os.Executable()
+	return p
+}
+
+// CoreName is the binary that holds the policy, the decisions and sdocker's own verbs.
+const CoreName = "sdocker-core"
+
+// FindCore returns sdocker-core: $SDOCKER_CORE, else next to this executable, else on PATH.
+func FindCore(getenv func(string) string) (string, error) {
+	if p := getenv("SDOCKER_CORE"); p != "" {
+		return p, nil
+	}
+	if self := executable(); self != "" {
+		p := filepath.Join(filepath.Dir(self), CoreName)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	for _, dir := range filepath.SplitList(getenv("PATH")) {
+		p := filepath.Join(dir, CoreName)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found next to %s or on PATH; install it beside sdocker or set SDOCKER_CORE", CoreName, executable())
+}
+
+// ExecCore replaces this process with sdocker-core, telling it which front sent it.
+func ExecCore(core string, args []string) error {
+	env := append(os.Environ(), FrontEnv+"="+executable())
+	err := syscall.Exec(core, append([]string{"sdocker"}, args...), env)
+	return fmt.Errorf("executing %s: %w", core, err)
 }
 
 // Exec replaces this process with docker: the TTY, signals, stdin and exit status become
