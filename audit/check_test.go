@@ -178,3 +178,23 @@ func TestParseDockerdArgs(t *testing.T) {
 		t.Fatalf("got %s %q\nwant %s", gotJSON, file, wantJSON)
 	}
 }
+
+func TestExposesDockerSocket(t *testing.T) {
+	tests := []struct {
+		name, typed string
+		want        bool
+	}{
+		{"bind of the socket", "HostConfig.Binds=/var/run/docker.sock:/var/run/docker.sock", true},
+		{"bind of its directory", "HostConfig.Binds=/run:/host-run:ro", true},
+		{"mount of the socket", "Mounts: /run/docker.sock on /sock", true},
+		{"api mount", "HostConfig.Mounts: /srv/docker.sock on /d.sock", true},
+		{"another directory", "HostConfig.Binds=/etc:/etc", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := exposesDockerSocket(tc.typed); got != tc.want {
+				t.Fatalf("exposesDockerSocket(%q) = %v", tc.typed, got)
+			}
+		})
+	}
+}

@@ -190,7 +190,7 @@ func violationID(v defaults.Violation) (string, Severity) {
 	case defaults.RuleNetwork:
 		return "CIS-5.30", Low
 	case defaults.RuleMounts:
-		if strings.Contains(v.Message, "docker.sock") || strings.Contains(arg, "docker.sock") {
+		if strings.Contains(v.Message, "docker.sock") || exposesDockerSocket(arg) {
 			return "CIS-5.32", Critical
 		}
 		return "CIS-5.6", High
@@ -218,6 +218,20 @@ func violationID(v defaults.Violation) (string, Severity) {
 		return "CIS-5.11", Medium
 	}
 	return "SD-POLICY-" + strings.ToUpper(string(v.Rule)), Medium
+}
+
+// exposesDockerSocket reports whether a bind, named as ContainerRequest types it, has the
+// Docker socket or its directory as its source.
+func exposesDockerSocket(typed string) bool {
+	src := typed
+	switch {
+	case strings.HasPrefix(typed, "HostConfig.Binds="):
+		src, _, _ = strings.Cut(strings.TrimPrefix(typed, "HostConfig.Binds="), ":")
+	case strings.HasPrefix(typed, "Mounts: "), strings.HasPrefix(typed, "HostConfig.Mounts: "):
+		src, _, _ = strings.Cut(typed[strings.Index(typed, ": ")+2:], " on ")
+	}
+	src = path.Clean(src)
+	return path.Base(src) == "docker.sock" || src == "/run" || src == "/var/run"
 }
 
 // missingID maps a setting the policy would have added to the check it fails: the container
