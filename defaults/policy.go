@@ -40,6 +40,9 @@ type Policy struct {
 	Images     []ImageRule `yaml:"images"`
 	Exceptions []Exception `yaml:"exceptions"`
 	Daemon     Daemon      `yaml:"daemon"`
+	// ContentTrust is the signature requirement of DOCKER_CONTENT_TRUST=1 (every image must be
+	// signed) and of rules that say only signature.required: true.
+	ContentTrust *Signature `yaml:"content_trust,omitempty"`
 
 	// Source says where the policy came from ("embedded default" or a file path).
 	Source string `yaml:"-"`

@@ -84,9 +84,18 @@ func (p *Policy) validate() error {
 			bad("runtime.deny.mounts: %q is not an absolute path", m)
 		}
 	}
+	if ct := p.ContentTrust; ct != nil {
+		if err := ct.validate("content_trust."); err != nil {
+			bad("%w", err)
+		} else if len(ct.Keys) == 0 && ct.Keyless == nil {
+			bad("content_trust: name keys or keyless identities (what DOCKER_CONTENT_TRUST=1 and signature.required check against)")
+		}
+	}
 	for i := range p.Images {
 		if err := p.Images[i].validate(); err != nil {
 			bad("images[%d] (line %d): %w", i, p.Images[i].Line, err)
+		} else if sg := p.Images[i].Signature; sg.Required && len(sg.Keys) == 0 && sg.Keyless == nil && p.ContentTrust == nil {
+			bad("images[%d] (line %d): signature.required: name keys or keyless identities here or in content_trust, which signatures are checked against", i, p.Images[i].Line)
 		}
 	}
 	for i, e := range p.Exceptions {
@@ -118,40 +127,8 @@ func (r *ImageRule) validate() error {
 	if err := checkPattern(r.Match); err != nil {
 		return err
 	}
-	s := &r.Signature
-	switch s.KeysMode {
-	case "", "all", "any":
-	default:
-		return fmt.Errorf("signature.keys_mode: must be all or any, got %q", s.KeysMode)
-	}
-	switch s.UnverifiableLocal {
-	case "", "refuse", "allow":
-	default:
-		return fmt.Errorf("signature.unverifiable_local: must be refuse or allow, got %q", s.UnverifiableLocal)
-	}
-	if k := s.Keyless; k != nil {
-		if k.Roots == "" {
-			return errors.New("signature.keyless.roots: a trusted root file is required")
-		}
-		if len(k.Identities) == 0 {
-			return errors.New("signature.keyless.identities: at least one identity is required (an empty list would trust anyone)")
-		}
-		for j, id := range k.Identities {
-			if (id.Subject == "") == (id.SubjectRegexp == "") {
-				return fmt.Errorf("signature.keyless.identities[%d]: give exactly one of subject, subject_regexp", j)
-			}
-			if (id.Issuer == "") == (id.IssuerRegexp == "") {
-				return fmt.Errorf("signature.keyless.identities[%d]: give exactly one of issuer, issuer_regexp", j)
-			}
-			for _, re := range []string{id.SubjectRegexp, id.IssuerRegexp} {
-				if _, err := regexp.Compile(re); err != nil {
-					return fmt.Errorf("signature.keyless.identities[%d]: %w", j, err)
-				}
-			}
-		}
-	}
-	if len(s.Keys) > 0 || s.Keyless != nil {
-		s.Required = true
+	if err := r.Signature.validate("signature."); err != nil {
+		return err
 	}
 	sc := &r.Scan
 	if sc.FailOn != "" {
@@ -169,6 +146,45 @@ func (r *ImageRule) validate() error {
 		if ig.ID == "" {
 			return fmt.Errorf("scan.ignore[%d]: id is required", j)
 		}
+	}
+	return nil
+}
+
+// validate checks a signature requirement; where prefixes messages ("signature.").
+func (s *Signature) validate(where string) error {
+	switch s.KeysMode {
+	case "", "all", "any":
+	default:
+		return fmt.Errorf("%skeys_mode: must be all or any, got %q", where, s.KeysMode)
+	}
+	switch s.UnverifiableLocal {
+	case "", "refuse", "allow":
+	default:
+		return fmt.Errorf("%sunverifiable_local: must be refuse or allow, got %q", where, s.UnverifiableLocal)
+	}
+	if k := s.Keyless; k != nil {
+		if k.Roots == "" {
+			return fmt.Errorf("%skeyless.roots: a trusted root file is required", where)
+		}
+		if len(k.Identities) == 0 {
+			return fmt.Errorf("%skeyless.identities: at least one identity is required (an empty list would trust anyone)", where)
+		}
+		for j, id := range k.Identities {
+			if (id.Subject == "") == (id.SubjectRegexp == "") {
+				return fmt.Errorf("%skeyless.identities[%d]: give exactly one of subject, subject_regexp", where, j)
+			}
+			if (id.Issuer == "") == (id.IssuerRegexp == "") {
+				return fmt.Errorf("%skeyless.identities[%d]: give exactly one of issuer, issuer_regexp", where, j)
+			}
+			for _, re := range []string{id.SubjectRegexp, id.IssuerRegexp} {
+				if _, err := regexp.Compile(re); err != nil {
+					return fmt.Errorf("%skeyless.identities[%d]: %w", where, j, err)
+				}
+			}
+		}
+	}
+	if len(s.Keys) > 0 || s.Keyless != nil {
+		s.Required = true
 	}
 	return nil
 }
