@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"sdocker/defaults"
+	"sdocker/verify"
 	"sdocker/wrapper"
 )
 
@@ -14,16 +18,198 @@ import (
 // or pull, after the runtime decision allowed it. It returns the reference docker must use
 // instead of the one typed (repo@sha256:…), or "" to keep it.
 func checkImage(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine) (string, error) {
-	_, _ = ctx, eng
-	ref := inv.Image()
-	rule := p.ImageRule(ref)
-	needSig := e.getenv("DOCKER_CONTENT_TRUST") == "1" || (rule != nil && rule.Signature.Required)
-	needScan := rule != nil && rule.Scan.Required
-	if !needSig && !needScan {
+	typed := inv.Image()
+	rule := p.ImageRule(typed)
+	dct := contentTrust(e.getenv)
+	if dct {
+		fmt.Fprintln(e.stderr, "sdocker: DOCKER_CONTENT_TRUST is set: every image must carry a cosign signature trusted by the policy (Notary v1 is not used)")
+		// sdocker has made the check; docker must not try Notary on top of it.
+		os.Unsetenv("DOCKER_CONTENT_TRUST")
+	}
+	pinned := ""
+	sr, err := signatureRule(p, rule, typed, dct)
+	if err != nil {
+		return "", err
+	}
+	if sr != nil {
+		if pinned, err = checkSignature(ctx, e, p, inv, eng, sr); err != nil {
+			return "", err
+		}
+	}
+	if rule != nil && rule.Scan.Required {
+		// Fail closed: the scan gate is not wired into this door yet.
+		return "", fmt.Errorf("image %s: the policy (rule %q, line %d) requires a vulnerability scan, which this door of sdocker cannot do yet", typed, rule.Match, rule.Line)
+	}
+	return pinned, nil
+}
+
+// contentTrust reads DOCKER_CONTENT_TRUST the way the docker CLI does: set and not false.
+func contentTrust(getenv func(string) string) bool {
+	v := getenv("DOCKER_CONTENT_TRUST")
+	if v == "" {
+		return false
+	}
+	on, err := strconv.ParseBool(v)
+	return on || err != nil
+}
+
+// sigRule is a resolved signature requirement and what to do with local-only images.
+type sigRule struct {
+	rule verify.SigRule
+	// allowLocal lets a local image with no repo digest through (signature.unverifiable_local).
+	allowLocal bool
+	// name says where the requirement comes from, for messages.
+	name string
+}
+
+// signatureRule resolves the signature requirement for ref: the matching rule's keys or keyless
+// identities, else the policy's content_trust where the rule says only required: true or
+// DOCKER_CONTENT_TRUST is set. nil means no signature is required.
+func signatureRule(p *defaults.Policy, rule *defaults.ImageRule, ref string, dct bool) (*sigRule, error) {
+	var s defaults.Signature
+	name := "DOCKER_CONTENT_TRUST"
+	if rule != nil {
+		s = rule.Signature
+		name = fmt.Sprintf("rule %q (line %d)", rule.Match, rule.Line)
+	}
+	if len(s.Keys) == 0 && s.Keyless == nil {
+		if !s.Required && !dct {
+			return nil, nil
+		}
+		if p.ContentTrust == nil {
+			return nil, &verify.SigError{Class: verify.ClassPolicy, Message: fmt.Sprintf(
+				"%s requires a signature on %s, but the policy names no keys or keyless identities for it: add them to the rule or to content_trust", name, ref)}
+		}
+		local := s.UnverifiableLocal
+		s = *p.ContentTrust
+		if local != "" {
+			s.UnverifiableLocal = local
+		}
+		name += " with the policy's content_trust"
+	}
+	base := ""
+	if strings.ContainsRune(p.Source, filepath.Separator) {
+		base = filepath.Dir(p.Source)
+	}
+	r := verify.SigRule{KeysMode: s.KeysMode, TransparencyLog: s.TransparencyLog}
+	for _, k := range s.Keys {
+		r.Keys = append(r.Keys, policyPath(base, k))
+	}
+	if k := s.Keyless; k != nil {
+		r.Keyless = &verify.Keyless{Roots: policyPath(base, k.Roots)}
+		for _, id := range k.Identities {
+			r.Keyless.Identities = append(r.Keyless.Identities, verify.Identity(id))
+		}
+	}
+	return &sigRule{rule: r, allowLocal: s.UnverifiableLocal == "allow", name: name}, nil
+}
+
+// policyPath reads a relative path in a policy file as relative to that file.
+func policyPath(base, p string) string {
+	if base == "" || p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+// localImage is what the daemon says of an image it has.
+type localImage struct {
+	ID          string   `json:"Id"`
+	RepoDigests []string `json:"RepoDigests"`
+}
+
+// checkSignature verifies the image's signature and returns it pinned to the verified digest.
+// An image the daemon already has is verified by its repo digest (the digest docker will use);
+// a pull, or an image not present, is resolved on the registry.
+func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, sr *sigRule) (string, error) {
+	typed := inv.Image()
+	ref, err := verify.ParseRef(typed)
+	if err != nil {
+		return "", &verify.SigError{Class: verify.ClassPolicy, Message: err.Error()}
+	}
+	req := verify.SigRequest{Reference: typed, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}
+	if ref.Digest == "" && inv.Command != "pull" && !pullAlways(inv) {
+		var img localImage
+		err := eng.Get(ctx, "/images/"+typed+"/json", &img)
+		switch {
+		case err == nil:
+			d, ok := verify.RepoDigest(img.RepoDigests, ref.Repo)
+			if !ok {
+				return localOnly(e, p, typed, sr)
+			}
+			req.Digest = d
+		case !errors.Is(err, wrapper.ErrNotFound):
+			return "", fmt.Errorf("asking the daemon about image %s: %w", typed, err)
+		}
+	}
+	resp, err := signatureChecker(e).Check(ctx, req, inv.Command != "pull")
+	if err != nil {
+		var se *verify.SigError
+		if p.Mode == defaults.ModeWarn && errors.As(err, &se) && se.Class != verify.ClassPolicy {
+			fmt.Fprintf(e.stderr, "sdocker: warning (mode: warn): would have refused image %s (%s): %s\n", typed, sr.name, oneLine(err.Error()))
+			if resp.Digest != "" {
+				return ref.Pinned(resp.Digest), nil
+			}
+			return "", nil
+		}
+		return "", &imageError{image: typed, rule: sr.name, err: err}
+	}
+	fmt.Fprintln(e.stderr, "sdocker: "+verifiedLine(ref, resp))
+	return ref.Pinned(resp.Digest), nil
+}
+
+// verifiedLine says which digest the reference resolved to and who signed it.
+func verifiedLine(ref verify.Ref, resp verify.SigResponse) string {
+	cached := ""
+	if resp.Cached {
+		cached = " (cached verification)"
+	}
+	return fmt.Sprintf("%s is %s, signed by %s%s", ref, resp.Digest, strings.Join(resp.Signers, ", "), cached)
+}
+
+// localOnly handles a local image with no repo digest: nothing was pulled, so there is no
+// registry digest to check a signature against.
+func localOnly(e env, p *defaults.Policy, typed string, sr *sigRule) (string, error) {
+	if sr.allowLocal {
+		fmt.Fprintf(e.stderr, "sdocker: warning: %s is a local image with no repo digest; running it unverified, as %s allows (signature.unverifiable_local: allow)\n", typed, sr.name)
 		return "", nil
 	}
-	// Fail closed: this build cannot check signatures or scan, so it cannot allow an image
-	// whose rule requires either.
-	_ = os.Stderr
-	return "", fmt.Errorf("image %s: %w", ref, errors.New("the policy requires a signature check or a scan, which this build of sdocker cannot do yet"))
+	err := &verify.SigError{Class: verify.ClassLocal, Message: fmt.Sprintf(
+		"%s has no repo digest (it was built or loaded here), so no signature can be checked; push it to a registry, sign it, and pull it, or set signature.unverifiable_local: allow", typed)}
+	if p.Mode == defaults.ModeWarn {
+		fmt.Fprintf(e.stderr, "sdocker: warning (mode: warn): would have refused image %s (%s): %s\n", typed, sr.name, err)
+		return "", nil
+	}
+	return "", &imageError{image: typed, rule: sr.name, err: err}
 }
+
+func pullAlways(inv *wrapper.Invocation) bool {
+	for _, f := range inv.Flags {
+		if f.Flag.Canonical() == "pull" && f.Value == "always" {
+			return true
+		}
+	}
+	return false
+}
+
+// signatureChecker caches verifications in the user's cache directory; without one, every
+// check goes to the registry.
+func signatureChecker(e env) *verify.SigChecker {
+	c := &verify.SigChecker{Getenv: e.getenv}
+	if dir, err := verify.DefaultCacheDir(e.getenv, "signatures"); err == nil {
+		c.Cache = &verify.Cache{Dir: dir}
+	}
+	return c
+}
+
+// imageError is a refused image: nothing is pulled or run.
+type imageError struct {
+	image, rule string
+	err         error
+}
+
+func (e *imageError) Error() string {
+	return fmt.Sprintf("refused image %s (%s): %v", e.image, e.rule, e.err)
+}
+
+func (e *imageError) Unwrap() error { return e.err }

@@ -31,6 +31,7 @@ var verbs = map[string]func(args []string, e env) error{
 	"explain": cmdExplain,
 	"policy":  cmdPolicy,
 	"scan":    cmdScan,
+	"verify":  cmdVerify,
 	"version": cmdVersion,
 }
 

@@ -8,10 +8,12 @@ import (
 	"encoding/base64"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -33,14 +35,22 @@ type Registry struct {
 	Server *httptest.Server
 	// Host is "127.0.0.1:PORT", the registry part of references.
 	Host string
+	// Requests counts the requests the registry has served.
+	Requests atomic.Int64
 }
 
 // NewRegistry starts a registry that stops when the test ends.
 func NewRegistry(t testing.TB) *Registry {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	return &Registry{Server: srv, Host: strings.TrimPrefix(srv.URL, "http://")}
+	r := &Registry{}
+	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.Requests.Add(1)
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(r.Server.Close)
+	r.Host = strings.TrimPrefix(r.Server.URL, "http://")
+	return r
 }
 
 // Push writes img to ref and returns the pushed digest reference.
