@@ -273,3 +273,59 @@ exceptions:
 		})
 	}
 }
+
+// FuzzDecide: for any command line sdocker accepts, the forwarded argv is the user's argv with
+// the policy's flags added after the command words and only the removed settings taken out; the
+// image and the container's command come through untouched; nothing panics.
+func FuzzDecide(f *testing.F) {
+	for _, s := range []string{
+		"run --privileged img", "run -itd --security-opt seccomp=default img sh -c x", "create -v /:/h --mount type=bind,src=/etc,dst=/e img",
+		"run --cap-add=ALL --pid host -m 0 img", "exec --privileged c sh", "update --cpus 9 c", "run -- img --privileged",
+		"container run --net=host --log-driver local img", "run --security-opt=no-new-privileges:false img",
+	} {
+		f.Add(s)
+	}
+	p, err := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		argv := strings.Split(line, " ")
+		inv, err := wrapper.Parse(argv)
+		if err != nil || inv.Command == "" {
+			return
+		}
+		d := defaults.Decide(defaults.Input{Policy: p, Request: wrapper.Request(inv, "/"), Facts: defaults.AssumedFacts(), Now: today})
+		var add []string
+		for _, i := range d.Injected {
+			add = append(add, "--"+i.Flag+"="+i.Value)
+		}
+		var remove []wrapper.Occurrence
+		removed := 0
+		for _, r := range d.Removed {
+			for _, o := range inv.Flags {
+				if o.Typed == r.Typed {
+					remove = append(remove, o)
+					removed += o.End - o.Start
+				}
+			}
+		}
+		out := wrapper.Render(inv, wrapper.Edit{Add: add, Remove: remove})
+		if len(out) != len(argv)+len(add)-removed {
+			t.Fatalf("%q -> %q: length", argv, out)
+		}
+		head := out[:inv.CommandEnd]
+		if !reflect.DeepEqual(head, argv[:inv.CommandEnd]) {
+			t.Fatalf("%q -> %q: globals or command changed", argv, out)
+		}
+		if got := out[inv.CommandEnd : inv.CommandEnd+len(add)]; len(add) > 0 && !reflect.DeepEqual(got, add) {
+			t.Fatalf("%q -> %q: additions not right after the command", argv, out)
+		}
+		if n := len(inv.Args); n > 0 && !reflect.DeepEqual(out[len(out)-n:], inv.Args) {
+			t.Fatalf("%q -> %q: image or command changed", argv, out)
+		}
+		if !d.Allowed && len(d.Violations) == 0 {
+			t.Fatalf("%q: refused without a violation", argv)
+		}
+	})
+}
