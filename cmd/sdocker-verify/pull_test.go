@@ -23,6 +23,7 @@ func TestSignedPullAndRun(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("pull: exit %d\n%s", res.code, res.stderr)
 	}
+	t.Logf("sdocker pull said:\n%s", res.stderr)
 	for _, want := range []string{"is " + w.digests["signed"].DigestStr(), "signed by key " + w.team.PubPath} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("pull stderr lacks %q:\n%s", want, res.stderr)
@@ -50,10 +51,13 @@ func TestRefusedNothingPulled(t *testing.T) {
 		name, cmd, ref, want string
 	}{
 		{"unsigned pull", "pull", w.refs["unsigned"], "no signatures found"},
-		{"unsigned run", "run", w.refs["unsigned"], "no signatures found"},
+		{"unsigned run", "run --rm", w.refs["unsigned"], "no signatures found"},
 		{"unsigned create", "create", w.refs["unsigned"], "no signatures found"},
+		{"unsigned image pull", "image pull", w.refs["unsigned"], "no signatures found"},
+		{"unsigned container run", "container run --rm", w.refs["unsigned"], "no signatures found"},
+		{"pull --all-tags", "pull --all-tags", strings.TrimSuffix(w.refs["signed"], ":v1"), "one at a time"},
 		{"wrong key", "pull", w.refs["wrongkey"], "a key the policy does not list"},
-		{"copied signature", "run", w.refs["copied"], "made for another image (" + w.digests["signed"].DigestStr()},
+		{"copied signature", "run --rm", w.refs["copied"], "made for another image (" + w.digests["signed"].DigestStr()},
 		{"keyless wrong identity", "pull", w.refs["wrongidentity"], "mallory@evil.example"},
 		{"keyless wrong issuer", "pull", w.refs["wrongissuer"], "OIDC issuer https://evil.example"},
 		{"keyless expired certificate", "pull", w.refs["expired"], "expired"},
@@ -61,14 +65,8 @@ func TestRefusedNothingPulled(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := []string{tc.cmd, tc.ref}
-			if tc.cmd != "pull" {
-				args = []string{tc.cmd, "--rm", tc.ref}
-				if tc.cmd == "create" {
-					args = []string{tc.cmd, tc.ref}
-				}
-			}
-			res := w.sdocker(t, nil, args...)
+			res := w.sdocker(t, nil, append(strings.Fields(tc.cmd), tc.ref)...)
+			t.Logf("sdocker said: %s", res.stderr)
 			if res.code != 125 {
 				t.Fatalf("exit %d, want 125\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
 			}

@@ -127,6 +127,10 @@ func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper
 	if err != nil {
 		return "", &verify.SigError{Class: verify.ClassPolicy, Message: err.Error()}
 	}
+	if inv.Command == "pull" && inv.Has("all-tags") {
+		return "", &imageError{image: typed, rule: sr.name, err: &verify.SigError{Class: verify.ClassPolicy,
+			Message: "signatures are checked tag by tag: pull the tags you need one at a time instead of --all-tags"}}
+	}
 	req := verify.SigRequest{Reference: typed, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}
 	if ref.Digest == "" && inv.Command != "pull" && !pullAlways(inv) {
 		var img localImage
