@@ -57,7 +57,7 @@ func renderRefusal(rep *ScanReport, now time.Time) string {
 	for _, v := range []struct {
 		v    Verdict
 		what string
-	}{{VerdictBelow, "below the threshold"}, {VerdictIgnored, "ignored"}, {VerdictUnfixed, "unfixed, ignored"}} {
+	}{{VerdictBelow, "below the threshold"}, {VerdictIgnored, "ignored"}, {VerdictUnfixed, "without a fix, ignored"}} {
 		if c := others[v.v]; c > 0 {
 			notes = append(notes, fmt.Sprintf("%d %s", c, v.what))
 		}
@@ -73,7 +73,10 @@ func renderRefusal(rep *ScanReport, now time.Time) string {
 		fmt.Fprintf(&b, "  to ignore one, add to the rule's scan.ignore in the policy (an expiry is advised):\n")
 		fmt.Fprintf(&b, "    - {id: %s, package: %s, reason: \"…\", expires: %s}\n",
 			first.ID, first.Package, now.AddDate(0, 1, 0).Format(time.DateOnly))
-		fmt.Fprintf(&b, "  or raise scan.fail_on, or set ignore_unfixed: true for vulnerabilities without a fix")
+		b.WriteString("  or raise scan.fail_on")
+		if hasUnfixed(rep) {
+			b.WriteString(", or set scan.ignore_unfixed: true to let through vulnerabilities that have no fix")
+		}
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -85,6 +88,15 @@ func firstBlocking(rep *ScanReport) *Finding {
 		}
 	}
 	return nil
+}
+
+func hasUnfixed(rep *ScanReport) bool {
+	for _, f := range rep.Findings {
+		if f.Verdict == VerdictBlock && f.Fixed == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // RenderSummary is one line about a scan that passed: what was found and how it was judged.

@@ -182,7 +182,7 @@ func TestScanFailsClosed(t *testing.T) {
 		{name: "trivy not on PATH", trivy: "sdocker-no-such-trivy", want: "finding trivy"},
 		{name: "crashing trivy", trivy: writeScript(t, "echo 'panic: boom' >&2; kill -SEGV $$"), want: "signal: segmentation fault"},
 		{name: "failing trivy", trivy: writeScript(t, "echo '2026-11-20T12:00:00Z\tFATAL\tFatal error\trun error: boom' >&2; exit 1"),
-			want: "exit status 1: 2026-11-20T12:00:00Z FATAL Fatal error run error: boom"},
+			want: "exit status 1: FATAL Fatal error run error: boom"},
 		{name: "garbage report", trivy: writeScript(t, "echo 'not json'"), want: "reading trivy's report"},
 		{name: "missing database", cacheDir: t.TempDir(), want: "trivy image --download-db-only"},
 		{name: "corrupt database, real trivy", cacheDir: corrupt, want: "running trivy: exit status"},

@@ -186,15 +186,24 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// lastError is trivy's last FATAL or ERROR log line, else its last non-empty line.
+// lastError is trivy's last FATAL or ERROR log entry with the lines that follow it (an error
+// list), else its last non-empty line, as one line without the log timestamp.
 func (t *tailBuffer) lastError() string {
 	lines := strings.Split(strings.TrimSpace(string(t.buf)), "\n")
+	from := len(lines) - 1
 	for i := len(lines) - 1; i >= 0; i-- {
 		if strings.Contains(lines[i], "FATAL") || strings.Contains(lines[i], "ERROR") {
-			return oneLine(lines[i])
+			from = i
+			break
 		}
 	}
-	return oneLine(lines[len(lines)-1])
+	msg := oneLine(strings.Join(lines[from:], " "))
+	if ts, rest, ok := strings.Cut(msg, " "); ok {
+		if _, err := time.Parse(time.RFC3339, ts); err == nil {
+			msg = rest
+		}
+	}
+	return msg
 }
 
 func oneLine(s string) string {
