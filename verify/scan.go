@@ -25,7 +25,7 @@ const DefaultScanTTL = 24 * time.Hour
 type ImageSource string
 
 const (
-	// SourceAuto lets trivy try the docker daemon, then the registry.
+	// SourceAuto tries the docker daemon, then the registry.
 	SourceAuto ImageSource = ""
 	// SourceDocker reads the image from the docker daemon (a local image).
 	SourceDocker ImageSource = "docker"
@@ -157,7 +157,8 @@ func (e *ScannerError) Error() string {
 func (e *ScannerError) Unwrap() error { return e.Err }
 
 // Scan runs the gate: it finds the image's vulnerabilities (from the cache, else with trivy)
-// and judges them by the rule. It returns *ScanRefusedError when the gate fails and
+// and judges them by the rule. It scans whether or not the rule says required: deciding to
+// call it is the caller's part. It returns *ScanRefusedError when the gate fails and
 // *ScannerError when the scan could not be done (unless the rule says on_error: allow, in
 // which case the report passes and carries a warning).
 func Scan(ctx context.Context, in ScanInput) (*ScanReport, error) {

@@ -57,6 +57,7 @@ func TestScanGateWithTrivy(t *testing.T) {
 	cases := []struct {
 		name     string
 		clean    bool
+		auto     bool // SourceAuto: the daemon does not have the image, the registry does
 		rule     defaults.Scan
 		wantPass bool
 		want     []string // blocking IDs, most severe first
@@ -67,6 +68,8 @@ func TestScanGateWithTrivy(t *testing.T) {
 		{name: "default threshold is high", rule: defaults.Scan{Required: true},
 			want: []string{"CVE-2099-1003", "CVE-2099-1001"}},
 		{name: "clean image accepted even at low", clean: true, rule: defaults.Scan{FailOn: "low"}, wantPass: true},
+		{name: "auto source falls back to the registry", auto: true, rule: defaults.Scan{FailOn: "critical"},
+			want: []string{"CVE-2099-1003"}},
 		{name: "threshold critical", rule: defaults.Scan{FailOn: "critical"}, want: []string{"CVE-2099-1003"}},
 		{name: "threshold low", rule: defaults.Scan{FailOn: "low"},
 			want: []string{"CVE-2099-1003", "CVE-2099-1001", "CVE-2099-1002", "CVE-2099-1004"}},
@@ -89,7 +92,11 @@ func TestScanGateWithTrivy(t *testing.T) {
 			if tc.clean {
 				ref = f.clean
 			}
-			rep, err := Scan(context.Background(), f.input(ref, tc.rule))
+			in := f.input(ref, tc.rule)
+			if tc.auto {
+				in.Source = SourceAuto
+			}
+			rep, err := Scan(context.Background(), in)
 			var refused *ScanRefusedError
 			switch {
 			case tc.wantPass && err != nil:

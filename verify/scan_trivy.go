@@ -42,9 +42,11 @@ func (r trivyRun) args() []string {
 		"--ignorefile", os.DevNull,
 		"--format", "json",
 	}
-	if r.source != SourceAuto {
-		a = append(a, "--image-src", string(r.source))
+	src := string(r.source)
+	if r.source == SourceAuto {
+		src = "docker,remote" // not trivy's default, which also probes containerd and podman
 	}
+	a = append(a, "--image-src", src)
 	if r.dockerHost != "" {
 		a = append(a, "--docker-host", r.dockerHost)
 	}
