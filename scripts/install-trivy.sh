@@ -24,5 +24,6 @@ start=$(date +%s)
 # trivy $version builds only with the jsonv2 experiment; -mod=mod so that a vendor directory or
 # a workspace around the caller does not interfere.
 GOFLAGS=-mod=mod GOEXPERIMENT=jsonv2 CGO_ENABLED=0 \
-  go install -ldflags="-s -w" "github.com/aquasecurity/trivy/cmd/trivy@$version"
+  go install -ldflags="-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${version#v}" \
+  "github.com/aquasecurity/trivy/cmd/trivy@$version"
 echo "install-trivy: $("$GOBIN/trivy" --version | head -1) installed in $(( $(date +%s) - start ))s"

@@ -183,6 +183,7 @@ func TestScanFailsClosed(t *testing.T) {
 	cases := []struct {
 		name, trivy, cacheDir string
 		onError               string
+		timeout               time.Duration
 		want                  string // in the error
 	}{
 		{name: "missing trivy", trivy: filepath.Join(t.TempDir(), "trivy"), want: "finding trivy"},
@@ -195,6 +196,8 @@ func TestScanFailsClosed(t *testing.T) {
 		{name: "corrupt database, real trivy", cacheDir: corrupt, want: "running trivy: exit status"},
 		{name: "on_error allow lets a crash through with a warning", onError: "allow",
 			trivy: writeScript(t, "kill -SEGV $$")},
+		{name: "on_error allow does not cover a timeout", onError: "allow", timeout: 200 * time.Millisecond,
+			trivy: writeScript(t, "exec sleep 10"), want: "context deadline exceeded"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,8 +208,14 @@ func TestScanFailsClosed(t *testing.T) {
 			if tc.cacheDir != "" {
 				in.TrivyCacheDir = tc.cacheDir
 			}
-			rep, err := Scan(context.Background(), in)
-			if tc.onError == "allow" {
+			ctx := context.Background()
+			if tc.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+				defer cancel()
+			}
+			rep, err := Scan(ctx, in)
+			if tc.onError == "allow" && tc.want == "" {
 				if err != nil || !rep.Passed || len(rep.Warnings) == 0 || rep.ScanError == "" {
 					t.Fatalf("on_error allow: err=%v report=%+v, want a pass with a warning", err, rep)
 				}

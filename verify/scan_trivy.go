@@ -76,7 +76,8 @@ func runTrivy(ctx context.Context, r trivyRun) (trivyResult, error) {
 	}
 	cmd := exec.CommandContext(ctx, r.path, r.args()...)
 	cmd.Env = trivyEnv()
-	cmd.Dir = "/" // no trivy.yaml or .trivyignore from the caller's directory
+	cmd.Dir = "/"                   // no trivy.yaml or .trivyignore from the caller's directory
+	cmd.WaitDelay = 2 * time.Second // a killed trivy's children must not hold the pipes open
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 16 << 10}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
