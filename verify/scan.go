@@ -235,6 +235,16 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 		return nil, err
 	}
 	rep.ImageID, rep.OS = out.ImageID, out.OS
+	if rep.Digest == "" && in.Source == SourceRemote {
+		// Scanned by tag: the digest trivy resolved it to is what was scanned, and what the
+		// caller must pin.
+		for _, rd := range out.RepoDigests {
+			if d := refDigest(rd); d != "" {
+				rep.Digest = d
+				break
+			}
+		}
+	}
 	if key != "" {
 		ttl := in.TTL
 		if ttl <= 0 {

@@ -24,9 +24,12 @@ type trivyRun struct {
 
 // trivyResult is what sdocker keeps of trivy's report.
 type trivyResult struct {
-	ImageID  string
-	OS       string
-	Findings []Finding
+	ImageID string
+	OS      string
+	// RepoDigests are the repo@sha256:… names trivy found for the image: for a remote scan by
+	// tag, the digest the tag resolved to, which is what was scanned.
+	RepoDigests []string
+	Findings    []Finding
 }
 
 // trivyArgs are the flags of a scan that never waits on the network for trivy's own sake: no
@@ -102,8 +105,9 @@ type trivyReport struct {
 	SchemaVersion int
 	ArtifactName  string
 	Metadata      struct {
-		ImageID string
-		OS      *struct{ Family, Name string }
+		ImageID     string
+		RepoDigests []string
+		OS          *struct{ Family, Name string }
 	}
 	Results []struct {
 		Target          string
@@ -131,7 +135,7 @@ func parseTrivyReport(data []byte) (trivyResult, error) {
 	if rep.SchemaVersion != 2 {
 		return trivyResult{}, fmt.Errorf("unsupported report schema version %d (want 2)", rep.SchemaVersion)
 	}
-	res := trivyResult{ImageID: rep.Metadata.ImageID, Findings: []Finding{}}
+	res := trivyResult{ImageID: rep.Metadata.ImageID, RepoDigests: rep.Metadata.RepoDigests, Findings: []Finding{}}
 	if os := rep.Metadata.OS; os != nil {
 		res.OS = strings.TrimSpace(os.Family + " " + os.Name)
 	}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"sdocker/defaults"
 	"sdocker/verify"
@@ -37,10 +40,75 @@ func checkImage(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Inv
 		}
 	}
 	if rule != nil && rule.Scan.Required {
-		// Fail closed: the scan gate is not wired into this door yet.
-		return "", fmt.Errorf("image %s: the policy (rule %q, line %d) requires a vulnerability scan, which this door of sdocker cannot do yet", typed, rule.Match, rule.Line)
+		return scanGate(e, p, inv, eng, rule, pinned)
 	}
 	return pinned, nil
+}
+
+// scanGate scans what docker is about to get: the verified digest when there is one, else the
+// local image by its ID, else the reference from its registry. It returns the reference that
+// pins what was scanned (repo@sha256:… or the local image ID), so that nothing can be swapped
+// in between the scan and docker.
+func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, rule *defaults.ImageRule, pinned string) (string, error) {
+	typed := inv.Image()
+	in, err := scanBase(e)
+	if err != nil {
+		return "", err
+	}
+	// A cold scan can outlast the door's daemon timeout; it gets its own, and Ctrl-C stops it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	in.Name, in.Rule, in.RuleMatch = typed, rule.Scan, rule.Match
+	in.Ref, in.Source = typed, verify.SourceRemote
+	local := false
+	switch {
+	case pinned != "":
+		in.Ref, in.Source = pinned, verify.SourceAuto
+	case inv.Command != "pull" && !pullAlways(inv):
+		var img localImage
+		err := eng.Get(ctx, "/images/"+typed+"/json", &img)
+		switch {
+		case err == nil:
+			in.Ref, in.Source, local = img.ID, verify.SourceDocker, true
+		case !errors.Is(err, wrapper.ErrNotFound):
+			return "", fmt.Errorf("asking the daemon about image %s: %w", typed, err)
+		}
+	}
+	if in.Source != verify.SourceRemote {
+		if ep, err := inv.Endpoint(e.getenv); err == nil && ep.Local() {
+			in.DockerHost = ep.Host
+		}
+	}
+	rep, err := verify.Scan(ctx, in)
+	var refused *verify.ScanRefusedError
+	switch {
+	case err != nil && p.Mode == defaults.ModeWarn:
+		fmt.Fprintf(e.stderr, "sdocker: warning (mode: warn): would have refused image %s: %s\n", typed, oneLine(err.Error()))
+		return pinned, nil
+	case errors.As(err, &refused):
+		fmt.Fprintln(e.stderr, "sdocker: "+verify.RenderRefusal(rep))
+		return "", &silentError{code: exitFailure}
+	case err != nil:
+		return "", &imageError{image: typed, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line), err: err}
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(e.stderr, "sdocker: warning: "+w)
+	}
+	fmt.Fprintln(e.stderr, "sdocker: "+verify.RenderSummary(rep))
+	switch {
+	case pinned != "":
+		return pinned, nil
+	case local:
+		return in.Ref, nil
+	case rep.Digest != "":
+		if ref, err := verify.ParseRef(typed); err == nil {
+			return ref.Pinned(rep.Digest), nil
+		}
+	}
+	return "", &imageError{image: typed, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line),
+		err: errors.New("the scanner did not report the digest it scanned, so docker could be handed another image")}
 }
 
 // contentTrust reads DOCKER_CONTENT_TRUST the way the docker CLI does: set and not false.
