@@ -23,7 +23,7 @@ import (
 // The end-to-end tests run the built sdocker (with sdocker-verify beside it) against a real
 // dockerd and a registry on 127.0.0.1 that the daemon pulls from over plain HTTP.
 var (
-	binDir    string // sdocker and sdocker-verify
+	binDir    string // sdocker, sdocker-core and sdocker-verify
 	ctrBin    string // the static program inside the test images
 	runID     string // keeps this run's repositories apart from earlier runs' images
 	daemonErr error
@@ -48,8 +48,9 @@ func TestMain(m *testing.M) {
 		binDir, ctrBin = dir, filepath.Join(dir, "ctr")
 		for _, b := range []struct{ out, pkg string }{
 			{filepath.Join(dir, "sdocker"), "../sdocker"},
+			{filepath.Join(dir, "sdocker-core"), "../sdocker-core"},
 			{filepath.Join(dir, "sdocker-verify"), "."},
-			{ctrBin, "../sdocker/testdata/ctr"},
+			{ctrBin, "../sdocker-core/testdata/ctr"},
 		} {
 			cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

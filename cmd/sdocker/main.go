@@ -1,45 +1,68 @@
-// Command sdocker is a secure drop-in replacement for the docker CLI: it hardens and checks the
-// commands that create containers and pull images, and execs the real docker for everything.
+// Command sdocker is a secure drop-in replacement for the docker CLI. This is its front: it
+// reads docker's command line and, for every command sdocker does not decide, execs the real
+// docker CLI with the argv untouched, having linked nothing but docker's grammar. Commands that
+// create containers, pull images or touch a daemon without TLS, and sdocker's own verbs, go to
+// sdocker-core (found next to this executable, then on PATH; SDOCKER_CORE overrides).
 package main
 
 import (
-	"io"
+	"fmt"
 	"os"
+
+	"sdocker/wrapper/argv"
 )
 
-// version is stamped by the release build: -ldflags "-X main.version=…".
-var version = "dev"
+// verbs are sdocker's own commands, recognised as the first argument only.
+var verbs = map[string]bool{"explain": true, "policy": true, "version": true, "verify": true,
+	"scan": true, "audit": true, "tls": true}
 
 func main() {
-	os.Exit(run(os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+	args := os.Args[1:]
+	if !needsCore(args) {
+		docker, err := argv.FindDocker(os.Getenv)
+		if err == nil {
+			err = argv.Exec(docker, args)
+		}
+		fail(err)
+	}
+	core, err := argv.FindCore(os.Getenv)
+	if err != nil {
+		fail(err)
+	}
+	fail(argv.ExecCore(core, args))
 }
 
-// env is what a command needs from the process, so tests can run commands in-process.
-type env struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	getenv         func(string) string
-	// exec replaces the process with docker; nil means wrapper.Exec.
-	exec func(docker string, argv []string) error
+// needsCore reports whether the command line needs more than an exec of docker.
+func needsCore(args []string) bool {
+	if len(args) > 0 && verbs[args[0]] {
+		return true
+	}
+	inv, err := argv.Parse(args)
+	if err != nil {
+		return true // the core prints the error exactly as it always does
+	}
+	if inv.Command != "" && !inv.Help {
+		return true
+	}
+	if !explicitEndpoint(inv) {
+		return false
+	}
+	ep, err := inv.Endpoint(os.Getenv)
+	return err != nil || ep.InsecureTCP()
 }
 
-// verbs are sdocker's own commands. They are looked up only as the first argument, so that
-// docker's commands of the same name stay reachable with a global flag in front.
-var verbs = map[string]func(args []string, e env) error{
-	"audit":   cmdAudit,
-	"tls":     cmdTLS,
-	"explain": cmdExplain,
-	"policy":  cmdPolicy,
-	"scan":    cmdScan,
-	"verify":  cmdVerify,
-	"version": cmdVersion,
-}
-
-func run(argv []string, e env) int {
-	if len(argv) > 0 {
-		if verb, ok := verbs[argv[0]]; ok {
-			return exitCode(e.stderr, verb(argv[1:], e))
+// explicitEndpoint reports whether the daemon is named on the command line or in the
+// environment; only then is the endpoint resolved on the pass-through path (no config read).
+func explicitEndpoint(inv *argv.Invocation) bool {
+	for _, g := range inv.Globals {
+		if g.Flag.Name == "host" || g.Flag.Name == "context" {
+			return true
 		}
 	}
-	return exitCode(e.stderr, forward(argv, e))
+	return os.Getenv("DOCKER_HOST") != "" || os.Getenv("DOCKER_CONTEXT") != ""
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "sdocker: "+err.Error())
+	os.Exit(125)
 }

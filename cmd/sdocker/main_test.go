@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestFrontLinksOnlyTheGrammar: every docker command goes through the front, so it may link
+// docker's grammar (sdocker/wrapper/argv) and the standard library, and nothing else: no policy,
+// no YAML, no HTTP client, no TLS.
+func TestFrontLinksOnlyTheGrammar(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		first, _, _ := strings.Cut(dep, "/")
+		switch {
+		case dep == "sdocker/wrapper/argv", dep == "sdocker/cmd/sdocker":
+		case strings.HasPrefix(dep, "sdocker/"), strings.Contains(first, "."):
+			t.Errorf("the front links %s", dep)
+		case dep == "net/http", dep == "crypto/tls", dep == "net":
+			t.Errorf("the front links %s", dep)
+		}
+	}
+}
+
+func TestNeedsCore(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		env  map[string]string
+		want bool
+	}{
+		{"ps -a", nil, false},
+		{"logs -f c1", nil, false},
+		{"compose up -d", nil, false},
+		{"--version", nil, false},
+		{"run --help", nil, false},
+		{"-H unix:///var/run/docker.sock ps", nil, false},
+		{"run busybox", nil, true},
+		{"container create busybox", nil, true},
+		{"exec c1 sh", nil, true},
+		{"update --memory 0 c1", nil, true},
+		{"pull busybox", nil, true},
+		{"image pull busybox", nil, true},
+		{"explain run img", nil, true},
+		{"version", nil, true},
+		{"audit", nil, true},
+		{"--bogus ps", nil, true},
+		{"-H tcp://127.0.0.1:2375 ps", nil, true},
+		{"--tlsverify -H tcp://127.0.0.1:2376 ps", nil, false},
+		{"ps", map[string]string{"DOCKER_HOST": "tcp://10.0.0.1:2375"}, true},
+		{"ps", map[string]string{"DOCKER_HOST": "tcp://10.0.0.1:2376", "DOCKER_TLS_VERIFY": "1"}, false},
+		{"ps", map[string]string{"DOCKER_CONTEXT": "no-such-context"}, true},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			t.Setenv("DOCKER_HOST", "")
+			t.Setenv("DOCKER_CONTEXT", "")
+			t.Setenv("DOCKER_TLS_VERIFY", "")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			if got := needsCore(strings.Fields(tc.args)); got != tc.want {
+				t.Fatalf("needsCore(%q) = %v, want %v", tc.args, got, tc.want)
+			}
+		})
+	}
+}
