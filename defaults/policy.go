@@ -235,8 +235,10 @@ var ErrPolicy = errors.New("invalid policy")
 // mentions replaces the default's list).
 func Parse(data []byte, name string) (*Policy, error) {
 	var p Policy
-	if err := yaml.Unmarshal(defaultPolicy, &p); err != nil {
-		return nil, fmt.Errorf("embedded default policy: %w", err)
+	if !bytes.Equal(data, defaultPolicy) {
+		if err := yaml.Unmarshal(defaultPolicy, &p); err != nil {
+			return nil, fmt.Errorf("embedded default policy: %w", err)
+		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

@@ -41,7 +41,7 @@ func BenchmarkOverhead(b *testing.B) {
 		"sdocker --help": {sdockerBin, "--help"},
 	}
 	order := []string{"docker ps", "bare ps", "sdocker ps", "docker --help", "sdocker --help", "docker run", "sdocker run"}
-	rounds := map[string]int{"docker run": 15, "sdocker run": 15}
+	rounds := map[string]int{"docker run": 31, "sdocker run": 31}
 	times := map[string][]time.Duration{}
 	for i := 0; i < 60; i++ {
 		for _, name := range order {
