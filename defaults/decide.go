@@ -2,7 +2,7 @@ package defaults
 
 import (
 	"fmt"
-	"sort"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -383,7 +383,7 @@ func (d *decider) resources(inject bool) {
 	}
 	d.cpus(inject, hint(strconv.FormatFloat(res.MaxCPUs, 'g', -1, 64)+" CPUs"))
 	if s := d.r.PidsLimit; s != nil {
-		if n, err := strconv.ParseInt(s.Value, 10, 64); err == nil {
+		if n, err := parseInt(s.Value); err == nil {
 			switch {
 			case n <= 0:
 				d.refuse(RuleResources, s.Typed, hint(strconv.FormatInt(res.MaxPids, 10)+" processes"), "a pids limit of %d means unlimited", n)
@@ -405,14 +405,14 @@ func (d *decider) cpus(inject bool, hint string) {
 	}
 	period := 100000.0
 	if s := d.r.CPUPeriod; s != nil {
-		if n, err := strconv.ParseFloat(s.Value, 64); err == nil && n > 0 {
-			period = n
+		if n, err := parseInt(s.Value); err == nil && n > 0 {
+			period = float64(n)
 		}
 	}
 	switch {
 	case d.r.CPUs != nil:
 		s := d.r.CPUs
-		if n, err := strconv.ParseFloat(s.Value, 64); err == nil {
+		if n, err := parseCPUs(s.Value); err == nil {
 			if n <= 0 {
 				d.refuse(RuleResources, s.Typed, hint, "a CPU limit of %s means unlimited", s.Value)
 			}
@@ -420,11 +420,11 @@ func (d *decider) cpus(inject bool, hint string) {
 		}
 	case d.r.CPUQuota != nil:
 		s := d.r.CPUQuota
-		if n, err := strconv.ParseFloat(s.Value, 64); err == nil {
+		if n, err := parseInt(s.Value); err == nil {
 			if n <= 0 {
 				d.refuse(RuleResources, s.Typed, hint, "a CPU quota of %s means unlimited", s.Value)
 			}
-			tooMany(s, n/period)
+			tooMany(s, float64(n)/period)
 		}
 	case !inject || res.CPUs <= 0:
 	case d.r.CPUPeriod != nil:
@@ -435,16 +435,16 @@ func (d *decider) cpus(inject bool, hint string) {
 	}
 }
 
-// SortedRules returns the distinct rules of a list of violations.
-func SortedRules(vs []Violation) []string {
-	seen := map[string]bool{}
-	for _, v := range vs {
-		seen[string(v.Rule)] = true
+// parseInt reads an integer flag the way pflag's int flags do: base prefixes (0x…, 0o…, 0b…)
+// included, so that --pids-limit 0x7fffffff is read as the number docker will use.
+func parseInt(v string) (int64, error) { return strconv.ParseInt(v, 0, 64) }
+
+// parseCPUs reads --cpus the way docker does (a big.Rat: "1.5", "3/2", "1e1").
+func parseCPUs(v string) (float64, error) {
+	r, ok := new(big.Rat).SetString(v)
+	if !ok {
+		return 0, fmt.Errorf("invalid CPU count %q", v)
 	}
-	out := make([]string, 0, len(seen))
-	for r := range seen {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
+	f, _ := r.Float64()
+	return f, nil
 }

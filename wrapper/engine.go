@@ -207,10 +207,3 @@ type ContainerMount struct {
 	Source      string
 	Destination string
 }
-
-// ContainerMounts returns the mounts of an existing container.
-func (c *Engine) ContainerMounts(ctx context.Context, id string) ([]ContainerMount, error) {
-	var out struct{ Mounts []ContainerMount }
-	err := c.do(ctx, http.MethodGet, "/containers/"+url.PathEscape(id)+"/json", nil, &out)
-	return out.Mounts, err
-}

@@ -131,8 +131,6 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 	case "volume":
 		if dev := volOpts["device"]; dev != "" && isBindOpt(volOpts["o"]) {
 			m.Type, m.Source = "bind", filepath.Join(dev, subpath)
-		} else {
-			m.Source = ""
 		}
 	default:
 		m.Source = ""

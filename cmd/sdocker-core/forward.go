@@ -58,7 +58,7 @@ func forward(argv []string, e env) error {
 			return err
 		}
 		in.Facts = facts
-		if err := addInheritedMounts(ctx, eng, &in.Request); err != nil {
+		if err := wrapper.ResolveDaemonRefs(ctx, eng, &in.Request); err != nil {
 			return err
 		}
 	}
@@ -201,39 +201,6 @@ func cacheDir(e env) (string, error) {
 		return "", err
 	}
 	return dir, os.MkdirAll(dir, 0o755)
-}
-
-// addInheritedMounts adds the mounts of --volumes-from containers to the request, so that a
-// container cannot borrow a sensitive bind from another one.
-func addInheritedMounts(ctx context.Context, eng *wrapper.Engine, r *defaults.Request) error {
-	for _, s := range r.VolumesFrom {
-		id, _, _ := cutMode(s.Value)
-		mounts, err := eng.ContainerMounts(ctx, id)
-		if err != nil {
-			return fmt.Errorf("inspecting %s for %s: %w", id, s.Typed, err)
-		}
-		for _, m := range mounts {
-			if m.Type == "bind" {
-				r.Mounts = append(r.Mounts, defaults.Mount{Type: "bind", Source: m.Source, Target: m.Destination,
-					Typed: fmt.Sprintf("%s (which binds %s)", s.Typed, m.Source)})
-			}
-		}
-	}
-	return nil
-}
-
-// cutMode splits "container:ro" into the container and its mode.
-func cutMode(v string) (string, string, bool) {
-	for i := len(v) - 1; i >= 0; i-- {
-		if v[i] == ':' {
-			switch v[i+1:] {
-			case "ro", "rw":
-				return v[:i], v[i+1:], true
-			}
-			break
-		}
-	}
-	return v, "", false
 }
 
 func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string) error {

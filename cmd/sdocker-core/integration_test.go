@@ -344,6 +344,41 @@ func TestVolumesFromCannotBorrowASensitiveBind(t *testing.T) {
 	}
 }
 
+func TestDaemonReferencesAreSeenThrough(t *testing.T) {
+	requireDaemon(t)
+	plain := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("docker", args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker %q: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	vol := "sdocker-it-etc-" + strings.TrimPrefix(runLabel, "sdocker-it=")
+	plain("volume", "create", "--label", runLabel, "-o", "type=none", "-o", "o=bind", "-o", "device=/etc", vol)
+	t.Cleanup(func() { exec.Command("docker", "volume", "rm", "-f", vol).Run() })
+	hostNet := plain(append(append([]string{"create"}, labelled()...), "--network", "host", testImage)...)
+	hostPID := plain(append(append([]string{"create"}, labelled()...), "--pid", "host", testImage)...)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-v", vol + ":/x"}, "(volume " + vol + " binds /etc)"},
+		{[]string{"--mount", "type=volume,src=" + vol + ",dst=/x"}, "binds /etc"},
+		{[]string{"--network", "container:" + hostNet}, "shares the host's namespace"},
+		{[]string{"--pid=container:" + hostPID}, "shares the host's namespace"},
+	} {
+		r := sdocker(t, append(append(append([]string{"create"}, labelled()...), tc.args...), testImage)...)
+		if r.code != 125 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%q: %+v, want a refusal saying %q", tc.args, r, tc.want)
+		}
+	}
+	if r := sdocker(t, append(append([]string{"create"}, labelled()...), "-v", "sdocker-it-ordinary:/x", testImage)...); r.code != 0 {
+		t.Errorf("an ordinary named volume was refused: %+v", r)
+	}
+	exec.Command("docker", "volume", "rm", "-f", "sdocker-it-ordinary").Run()
+}
+
 func TestWarnModeRunsWithAWarning(t *testing.T) {
 	requireDaemon(t)
 	pol := filepath.Join(t.TempDir(), "policy.yaml")
