@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,19 +15,8 @@ import (
 // clean one is created pinned to the image ID that was scanned; the second time, no trivy runs.
 func TestScanGateOnCreate(t *testing.T) {
 	requireDaemon(t)
-	trivy := requireTrivy(t)
 	dir := t.TempDir()
-	trivyCache := filepath.Join(dir, "trivy")
-	if err := scanfixture.TrivyCache(trivyCache, scanfixture.UpdatedAt); err != nil {
-		t.Fatal(err)
-	}
-	calls := filepath.Join(dir, "calls")
-	counting := filepath.Join(dir, "trivy-counting")
-	script := fmt.Sprintf("#!/bin/sh\necho run >> %q\nexec %q \"$@\"\n", calls, trivy)
-	if err := os.WriteFile(counting, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	countCalls := func() int { data, _ := os.ReadFile(calls); return strings.Count(string(data), "\n") }
+	trivyCache, counting, countCalls := countingTrivy(t, dir)
 	policy := filepath.Join(dir, "policy.yaml")
 	if err := os.WriteFile(policy, []byte("version: 1\nimages:\n  - match: \"sdocker-test/gate-**\"\n    scan: {fail_on: high}\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -83,6 +83,24 @@ func requireTrivy(t *testing.T) string {
 	return p
 }
 
+// countingTrivy sets up the fixture database in dir and a trivy that records each run: it
+// returns the database directory, the recording trivy, and a count of its runs so far.
+func countingTrivy(t *testing.T, dir string) (cacheDir, trivyPath string, calls func() int) {
+	t.Helper()
+	trivy := requireTrivy(t)
+	cacheDir = filepath.Join(dir, "trivy")
+	if err := scanfixture.TrivyCache(cacheDir, scanfixture.UpdatedAt); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "calls")
+	trivyPath = filepath.Join(dir, "trivy-counting")
+	script := fmt.Sprintf("#!/bin/sh\necho run >> %q\nexec %q \"$@\"\n", log, trivy)
+	if err := os.WriteFile(trivyPath, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return cacheDir, trivyPath, func() int { data, _ := os.ReadFile(log); return strings.Count(string(data), "\n") }
+}
+
 // loadFixtureImage loads a fixture Alpine image into the daemon as tag and removes it after.
 func loadFixtureImage(t *testing.T, tag string, pkgs []scanfixture.Package) {
 	t.Helper()
@@ -105,19 +123,8 @@ func loadFixtureImage(t *testing.T, tag string, pkgs []scanfixture.Package) {
 // clean one passes, and a second scan in a new process runs no trivy.
 func TestScanLocalImages(t *testing.T) {
 	requireDaemon(t)
-	trivy := requireTrivy(t)
 	dir := t.TempDir()
-	trivyCache := filepath.Join(dir, "trivy")
-	if err := scanfixture.TrivyCache(trivyCache, scanfixture.UpdatedAt); err != nil {
-		t.Fatal(err)
-	}
-	calls := filepath.Join(dir, "calls")
-	wrapper := filepath.Join(dir, "trivy-counting")
-	script := fmt.Sprintf("#!/bin/sh\necho run >> %q\nexec %q \"$@\"\n", calls, trivy)
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	countCalls := func() int { data, _ := os.ReadFile(calls); return strings.Count(string(data), "\n") }
+	trivyCache, wrapper, countCalls := countingTrivy(t, dir)
 	policy := filepath.Join(dir, "policy.yaml")
 	if err := os.WriteFile(policy, []byte(`version: 1
 images:
