@@ -49,23 +49,6 @@ func TestParseScanArgs(t *testing.T) {
 	}
 }
 
-// TestBinaryStaysLean: the scan gate execs trivy; neither trivy, go-containerregistry, cosign
-// nor the moby client may be linked into sdocker, which every docker command goes through.
-func TestBinaryStaysLean(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		for _, banned := range []string{"github.com/aquasecurity/", "github.com/google/go-containerregistry/",
-			"github.com/sigstore/", "github.com/moby/moby/client", "github.com/docker/docker/client", "sdocker/scripts/"} {
-			if strings.HasPrefix(dep, banned) {
-				t.Errorf("sdocker links %s", dep)
-			}
-		}
-	}
-}
-
 // requireTrivy returns the trivy the scan integration tests run: $SDOCKER_TRIVY or trivy on
 // PATH. Outside CI a missing trivy skips loudly; in CI it fails.
 func requireTrivy(t *testing.T) string {
