@@ -49,6 +49,11 @@ type Input struct {
 	Now     time.Time
 	// ReadFile reads a seccomp profile named by the user; nil means profiles are not checked.
 	ReadFile func(path string) ([]byte, error)
+	// PinFile stores a profile as it was checked and returns the path of that copy, which docker
+	// is then given instead of the user's file: a file that changes (or a pipe that says one
+	// thing to sdocker and another to docker) cannot swap the profile after the check. nil
+	// leaves the user's path (explain).
+	PinFile func(data []byte) (string, error)
 	// ResolvePath resolves symlinks of a host path on the daemon's host; nil leaves paths as they
 	// are (the daemon is remote, or nothing to resolve).
 	ResolvePath func(path string) (string, error)
@@ -282,14 +287,26 @@ func (d *decider) seccomp(s Setting, v string) {
 		if d.in.ReadFile == nil {
 			return
 		}
+		hint := "use a profile whose defaultAction denies (e.g. SCMP_ACT_ERRNO), or " + exceptionHint(RuleSeccomp)
 		data, err := d.in.ReadFile(v)
 		if err != nil {
-			return // docker reports the unreadable file itself
+			d.refuse(RuleSeccomp, s.Typed, "give a readable profile file", "reading seccomp profile %s to check it: %v", v, err)
+			return
 		}
 		if permissiveSeccomp(data) {
-			d.refuse(RuleSeccomp, s.Typed, "use a profile whose defaultAction denies (e.g. SCMP_ACT_ERRNO), or "+exceptionHint(RuleSeccomp),
-				"seccomp profile %s allows every system call by default, which is unconfined by another name", v)
+			d.refuse(RuleSeccomp, s.Typed, hint, "seccomp profile %s allows every system call by default, which is unconfined by another name", v)
+			return
 		}
+		if d.in.PinFile == nil {
+			return
+		}
+		pinned, err := d.in.PinFile(data)
+		if err != nil {
+			d.refuse(RuleSeccomp, s.Typed, "retry, or check the cache directory", "keeping the checked copy of seccomp profile %s: %v", v, err)
+			return
+		}
+		d.removed = append(d.removed, s)
+		d.add("security-opt", "seccomp="+pinned, "the profile "+v+" as checked: docker reads this copy, so the file cannot change in between")
 	}
 }
 
@@ -297,25 +314,32 @@ func (d *decider) namespaces() {
 	if !d.p.Runtime.Deny.HostNamespaces {
 		return
 	}
-	for _, ns := range []struct {
+	type ns struct {
 		name string
 		s    *Setting
-	}{{"PID", d.r.PID}, {"IPC", d.r.IPC}, {"UTS", d.r.UTS}, {"user", d.r.UserNS}, {"cgroup", d.r.CgroupNS}, {"network", d.r.Network}} {
-		if ns.s != nil && strings.EqualFold(ns.s.Value, "host") {
-			d.refuse(RuleHostNamespaces, ns.s.Typed, "leave it out to get the container's own namespace, or "+exceptionHint(RuleHostNamespaces),
-				"the host's %s namespace lets the container see and touch the host", ns.name)
+	}
+	all := []ns{{"PID", d.r.PID}, {"IPC", d.r.IPC}, {"UTS", d.r.UTS}, {"user", d.r.UserNS}, {"cgroup", d.r.CgroupNS}}
+	for _, n := range d.r.AllNetworks() {
+		all = append(all, ns{"network", &n})
+	}
+	for _, n := range all {
+		if n.s != nil && strings.EqualFold(n.s.Value, "host") {
+			d.refuse(RuleHostNamespaces, n.s.Typed, "leave it out to get the container's own namespace, or "+exceptionHint(RuleHostNamespaces),
+				"the host's %s namespace lets the container see and touch the host", n.name)
 		}
 	}
 }
 
 func (d *decider) network(inject bool) {
 	net := d.p.Runtime.Network
-	if s := d.r.Network; s != nil {
-		switch strings.ToLower(s.Value) {
-		case "bridge", "default":
-			if !net.AllowDefaultBridge {
-				d.refuse(RuleNetwork, s.Typed, fmt.Sprintf("leave --network out to use %q, or name another user-defined network", net.Default),
-					"the default bridge lets every container reach every other one (guide §8)")
+	if nets := d.r.AllNetworks(); len(nets) > 0 {
+		for _, s := range nets {
+			switch strings.ToLower(s.Value) {
+			case "bridge", "default":
+				if !net.AllowDefaultBridge {
+					d.refuse(RuleNetwork, s.Typed, fmt.Sprintf("leave --network out to use %q, or name another user-defined network", net.Default),
+						"the default bridge lets every container reach every other one (guide §8)")
+				}
 			}
 		}
 		return
@@ -409,24 +433,25 @@ func (d *decider) cpus(inject bool, hint string) {
 			period = float64(n)
 		}
 	}
-	switch {
-	case d.r.CPUs != nil:
-		s := d.r.CPUs
+	// --cpus and --cpu-quota are both applied when both are given: each must be a limit.
+	if s := d.r.CPUs; s != nil {
 		if n, err := parseCPUs(s.Value); err == nil {
 			if n <= 0 {
 				d.refuse(RuleResources, s.Typed, hint, "a CPU limit of %s means unlimited", s.Value)
 			}
 			tooMany(s, n)
 		}
-	case d.r.CPUQuota != nil:
-		s := d.r.CPUQuota
+	}
+	if s := d.r.CPUQuota; s != nil {
 		if n, err := parseInt(s.Value); err == nil {
 			if n <= 0 {
 				d.refuse(RuleResources, s.Typed, hint, "a CPU quota of %s means unlimited", s.Value)
 			}
 			tooMany(s, float64(n)/period)
 		}
-	case !inject || res.CPUs <= 0:
+	}
+	switch {
+	case d.r.CPUs != nil, d.r.CPUQuota != nil, !inject, res.CPUs <= 0:
 	case d.r.CPUPeriod != nil:
 		// docker refuses --cpus beside --cpu-period: express the limit as a quota instead.
 		d.add("cpu-quota", strconv.FormatInt(int64(res.CPUs*period), 10), "CPU limit (guide §10)")

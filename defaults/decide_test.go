@@ -39,7 +39,7 @@ func decide(t *testing.T, p *defaults.Policy, argv []string, facts defaults.Fact
 		t.Fatalf("parse %q: %v", argv, err)
 	}
 	return defaults.Decide(defaults.Input{Policy: p, Request: wrapper.Request(inv, "/work"), Facts: facts, Now: today,
-		ReadFile: os.ReadFile, ResolvePath: filepath.EvalSymlinks})
+		ReadFile: os.ReadFile, ResolvePath: wrapper.ResolveHostPath})
 }
 
 func rules(vs []defaults.Violation) []string {
@@ -302,21 +302,13 @@ func FuzzDecide(f *testing.F) {
 			return
 		}
 		d := defaults.Decide(defaults.Input{Policy: p, Request: wrapper.Request(inv, "/"), Facts: defaults.AssumedFacts(), Now: today})
-		var add []string
-		for _, i := range d.Injected {
-			add = append(add, "--"+i.Flag+"="+i.Value)
-		}
-		var remove []wrapper.Occurrence
+		ed := wrapper.EditFor(inv, d)
+		add := ed.Add
 		removed := 0
-		for _, r := range d.Removed {
-			for _, o := range inv.Flags {
-				if o.Typed == r.Typed {
-					remove = append(remove, o)
-					removed += o.End - o.Start
-				}
-			}
+		for _, o := range ed.Remove {
+			removed += o.End - o.Start
 		}
-		out := wrapper.Render(inv, wrapper.Edit{Add: add, Remove: remove})
+		out := wrapper.Render(inv, ed)
 		if len(out) != len(argv)+len(add)-removed {
 			t.Fatalf("%q -> %q: length", argv, out)
 		}

@@ -8,41 +8,81 @@ import (
 )
 
 func (d *decider) mounts() {
-	deny := d.p.Runtime.Deny.Mounts
 	for _, m := range d.r.Mounts {
-		if m.Type == "api-socket" {
+		switch {
+		case m.Type == "api-socket":
 			d.refuse(RuleMounts, m.Typed, "talk to the daemon from outside the container, or "+exceptionHint(RuleMounts),
 				"the Docker API socket inside a container is root on the host")
-			continue
-		}
-		if m.Source == "" || !strings.HasPrefix(m.Source, "/") {
-			continue // a named or anonymous volume
-		}
-		src := canonicalHostPath(m.Source)
-		resolved := src
-		if d.in.ResolvePath != nil {
-			if r, err := d.in.ResolvePath(src); err == nil {
-				resolved = canonicalHostPath(r)
-			}
-		}
-		for _, denied := range deny {
-			dp := canonicalHostPath(denied)
-			rel := exposure(src, dp)
-
-			via := ""
-			if rel == "" && resolved != src {
-				rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
-			}
-			if rel != "" {
-				d.refuse(RuleMounts, m.Typed, "bind a narrower directory, or "+exceptionHint(RuleMounts),
-					"host path %s%s %s", m.Source, via, rel)
-				break
-			}
+		case m.Type == "volume" && len(m.Options) > 0 && (m.Driver == "" || m.Driver == "local"):
+			d.localVolume(m)
+		case m.Type == "bind" && strings.HasPrefix(m.Source, "/"):
+			d.hostPath(m, m.Source)
 		}
 	}
 	for _, s := range d.r.VolumesFrom {
 		if !d.in.Facts.Known {
 			d.notes = append(d.notes, fmt.Sprintf("volumes: %s inherits another container's mounts, which are checked only against a daemon", s.Typed))
+		}
+	}
+}
+
+// localFilesystems are the filesystem types a local volume may mount: memory and network
+// filesystems, which expose nothing of the daemon's host.
+var localFilesystems = map[string]bool{"": true, "none": true, "tmpfs": true, "nfs": true, "nfs4": true, "cifs": true, "smb3": true}
+
+// localVolume checks what the local volume driver would mount on the daemon's host: a bind of
+// its device (checked like any bind), or a filesystem such as proc, devtmpfs or an overlay of
+// host directories, which is the host by another name.
+func (d *decider) localVolume(m Mount) {
+	opts := m.Options
+	dev := opts["device"]
+	hint := "use a named volume without driver options, a tmpfs, or " + exceptionHint(RuleMounts)
+	if isBindOpt(opts["o"]) {
+		if !strings.HasPrefix(dev, "/") {
+			d.refuse(RuleMounts, m.Typed, hint, "a local volume binding %q binds a path the daemon resolves from its own working directory", dev)
+			return
+		}
+		d.hostPath(m, path.Join(dev, m.Subpath))
+		return
+	}
+	if fs := strings.ToLower(opts["type"]); !localFilesystems[fs] {
+		d.refuse(RuleMounts, m.Typed, hint, "a local volume of type %s (device %q, options %q) mounts the daemon host's own filesystem into the container", fs, dev, opts["o"])
+	}
+}
+
+func isBindOpt(o string) bool {
+	for _, opt := range strings.Split(o, ",") {
+		if opt == "bind" || opt == "rbind" {
+			return true
+		}
+	}
+	return false
+}
+
+// hostPath refuses a host path that is, holds or lies inside a denied one, before and after
+// resolving its symlinks on the daemon's host.
+func (d *decider) hostPath(m Mount, source string) {
+	src := canonicalHostPath(source)
+	resolved := src
+	if d.in.ResolvePath != nil {
+		r, err := d.in.ResolvePath(src)
+		if err != nil {
+			d.refuse(RuleMounts, m.Typed, "bind a path sdocker can resolve, or "+exceptionHint(RuleMounts),
+				"host path %s could not be resolved to check where it leads: %v", source, err)
+			return
+		}
+		resolved = canonicalHostPath(r)
+	}
+	for _, denied := range d.p.Runtime.Deny.Mounts {
+		dp := canonicalHostPath(denied)
+		rel, via := exposure(src, dp), ""
+		if rel == "" && resolved != src {
+			rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
+		}
+		if rel != "" {
+			d.refuse(RuleMounts, m.Typed, "bind a narrower directory, or "+exceptionHint(RuleMounts),
+				"host path %s%s %s", source, via, rel)
+			return
 		}
 	}
 }

@@ -14,6 +14,13 @@ type Mount struct {
 	Source string
 	Target string
 	Typed  string
+	// Driver and Options are a volume's driver and driver options where known (from
+	// --mount volume-opt=…, or from the daemon for a named volume). The local driver mounts
+	// whatever its options say on the daemon's host: a bind, proc, an overlay of /etc…
+	Driver  string
+	Options map[string]string
+	// Subpath is the part of the volume mounted (volume-subpath).
+	Subpath string
 }
 
 // Request is the door-independent description of a container request: what the CLI parses from
@@ -29,6 +36,9 @@ type Request struct {
 	SecurityOpt []Setting
 
 	PID, IPC, UTS, UserNS, CgroupNS, Network *Setting
+	// Networks are every network asked for, in order, where there may be several (--network
+	// repeated); when it is empty, Network alone is.
+	Networks []Setting
 
 	Mounts      []Mount
 	VolumesFrom []Setting
@@ -58,4 +68,15 @@ type Facts struct {
 // AssumedFacts are docker's defaults, used when no daemon was asked.
 func AssumedFacts() Facts {
 	return Facts{SeccompBuiltin: true, LogDriver: "json-file"}
+}
+
+// AllNetworks returns every network the request asks for.
+func (r *Request) AllNetworks() []Setting {
+	if len(r.Networks) > 0 {
+		return r.Networks
+	}
+	if r.Network != nil {
+		return []Setting{*r.Network}
+	}
+	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"sdocker/defaults"
@@ -23,14 +25,19 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 			return fmt.Errorf("inspecting %s for %s: %w", id, s.Typed, err)
 		}
 		for _, m := range c.Mounts {
-			if m.Type == "bind" {
+			switch m.Type {
+			case "bind":
 				r.Mounts = append(r.Mounts, defaults.Mount{Type: "bind", Source: m.Source, Target: m.Destination,
 					Typed: fmt.Sprintf("%s (which binds %s)", s.Typed, m.Source)})
+			case "volume":
+				r.Mounts = append(r.Mounts, defaults.Mount{Type: "volume", Source: m.Name, Target: m.Destination,
+					Typed: fmt.Sprintf("%s (which mounts volume %s)", s.Typed, m.Name)})
 			}
 		}
 	}
-	for _, m := range append([]defaults.Mount(nil), r.Mounts...) {
-		if m.Type != "volume" || m.Source == "" || strings.HasPrefix(m.Source, "/") {
+	// A named volume is whatever its driver options say: look them up.
+	for i, m := range r.Mounts {
+		if m.Type != "volume" || m.Source == "" || strings.HasPrefix(m.Source, "/") || len(m.Options) > 0 {
 			continue
 		}
 		var v struct {
@@ -44,46 +51,92 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 		if err != nil {
 			return fmt.Errorf("inspecting volume %s for %s: %w", m.Source, m.Typed, err)
 		}
-		if dev := v.Options["device"]; v.Driver == "local" && dev != "" && isBindOpt(v.Options["o"]) {
-			r.Mounts = append(r.Mounts, defaults.Mount{Type: "bind", Source: filepath.Clean(dev), Target: m.Target,
-				Typed: fmt.Sprintf("%s (volume %s binds %s)", m.Typed, m.Source, dev)})
+		if len(v.Options) > 0 {
+			r.Mounts[i].Driver, r.Mounts[i].Options = v.Driver, v.Options
+			r.Mounts[i].Typed = fmt.Sprintf("%s (volume %s, created with %s)", m.Typed, m.Source, optionList(v.Options))
 		}
 	}
-	for _, ns := range []struct {
-		s    **defaults.Setting
-		mode func(inspected) string
-	}{
-		{&r.Network, func(c inspected) string { return c.HostConfig.NetworkMode }},
-		{&r.PID, func(c inspected) string { return c.HostConfig.PidMode }},
-		{&r.IPC, func(c inspected) string { return c.HostConfig.IpcMode }},
-	} {
-		if err := sharedNamespace(ctx, eng, ns.s, ns.mode); err != nil {
+	// A network named by ID (or a prefix of it) may be the default bridge or the host's.
+	for i, n := range r.Networks {
+		switch strings.ToLower(n.Value) {
+		case "", "host", "none", "bridge", "default":
+			continue
+		}
+		if strings.HasPrefix(n.Value, "container:") {
+			continue
+		}
+		var net struct {
+			Name, Driver string
+			Options      map[string]string
+		}
+		err := eng.Get(ctx, "/networks/"+url.PathEscape(n.Value), &net)
+		if errors.Is(err, ErrNotFound) {
+			continue // docker will refuse it, or the policy's network is created
+		}
+		if err != nil {
+			return fmt.Errorf("inspecting network %s for %s: %w", n.Value, n.Typed, err)
+		}
+		switch {
+		case net.Driver == "host":
+			r.Networks[i] = defaults.Setting{Value: "host", Typed: n.Typed + " (the host's network)"}
+		case net.Name == "bridge" || net.Options["com.docker.network.bridge.default_bridge"] == "true":
+			r.Networks[i] = defaults.Setting{Value: "bridge", Typed: n.Typed + " (the default bridge)"}
+		}
+	}
+	if len(r.Networks) > 0 {
+		r.Network = &r.Networks[0]
+	}
+	for i := range r.Networks {
+		if err := sharedNamespace(ctx, eng, &r.Networks[i], func(c inspected) string { return c.HostConfig.NetworkMode }); err != nil {
+			return err
+		}
+	}
+	if r.PID != nil {
+		if err := sharedNamespace(ctx, eng, r.PID, func(c inspected) string { return c.HostConfig.PidMode }); err != nil {
+			return err
+		}
+	}
+	if r.IPC != nil {
+		if err := sharedNamespace(ctx, eng, r.IPC, func(c inspected) string { return c.HostConfig.IpcMode }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+func optionList(opts map[string]string) string {
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = "-o " + k + "=" + opts[k]
+	}
+	return strings.Join(keys, " ")
+}
+
 // inspected is the part of GET /containers/{id}/json these checks read.
 type inspected struct {
-	Mounts     []ContainerMount
+	Mounts []struct {
+		Type, Name, Source, Destination string
+	}
 	HostConfig struct {
 		NetworkMode, PidMode, IpcMode string
 	}
 }
 
-// sharedNamespace follows container:NAME (through a few containers that share in turn) and, if
-// it ends at the host's namespace, makes the setting say host, naming the chain.
-func sharedNamespace(ctx context.Context, eng *Engine, sp **defaults.Setting, mode func(inspected) string) error {
-	s := *sp
-	if s == nil {
-		return nil
-	}
+// sharedNamespace follows container:NAME (through the containers that share in turn) and, if it
+// ends at the host's namespace, makes the setting say host, naming the chain.
+func sharedNamespace(ctx context.Context, eng *Engine, s *defaults.Setting, mode func(inspected) string) error {
 	value, chain := s.Value, ""
-	for hops := 0; hops < 8; hops++ {
+	for hops := 0; ; hops++ {
 		id, ok := strings.CutPrefix(value, "container:")
 		if !ok {
 			break
+		}
+		if hops == 8 {
+			return fmt.Errorf("following %s: more than 8 containers share in turn; name the last one", s.Typed)
 		}
 		var c inspected
 		if err := eng.Get(ctx, "/containers/"+url.PathEscape(id)+"/json", &c); err != nil {
@@ -92,7 +145,7 @@ func sharedNamespace(ctx context.Context, eng *Engine, sp **defaults.Setting, mo
 		value, chain = mode(c), chain+" → "+id
 	}
 	if value == "host" && s.Value != "host" {
-		*sp = &defaults.Setting{Value: "host", Typed: fmt.Sprintf("%s (%s shares the host's namespace)", s.Typed, strings.TrimPrefix(chain, " → "))}
+		*s = defaults.Setting{Value: "host", Typed: fmt.Sprintf("%s (%s shares the host's namespace)", s.Typed, strings.TrimPrefix(chain, " → "))}
 	}
 	return nil
 }
@@ -106,4 +159,21 @@ func cutMode(v string) string {
 		}
 	}
 	return v
+}
+
+// ResolveHostPath resolves the symlinks of a host path as the daemon will when it creates the
+// bind: through the deepest part that exists (the daemon creates a missing rest with MkdirAll,
+// following the symlinks above it).
+func ResolveHostPath(p string) (string, error) {
+	rest := ""
+	for dir := filepath.Clean(p); ; dir = filepath.Dir(dir) {
+		r, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		if !errors.Is(err, os.ErrNotExist) || dir == "/" {
+			return "", err
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }

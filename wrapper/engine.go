@@ -200,10 +200,3 @@ func (c *Engine) CreateBridge(ctx context.Context, name string) error {
 	}
 	return err
 }
-
-// ContainerMount is a mount of an existing container.
-type ContainerMount struct {
-	Type        string
-	Source      string
-	Destination string
-}

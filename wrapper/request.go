@@ -3,9 +3,11 @@ package wrapper
 import (
 	"encoding/csv"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"sdocker/defaults"
+	"sdocker/wrapper/argv"
 )
 
 // Request describes a parsed run/create/exec/update for the decision. Relative bind sources
@@ -38,9 +40,11 @@ func Request(inv *Invocation, cwd string) defaults.Request {
 		case "cgroupns":
 			r.CgroupNS = one(o)
 		case "network":
-			// Several --network flags attach several networks; any of them may be "host".
-			if r.Network == nil || strings.EqualFold(o.Value, "host") {
-				r.Network = one(o)
+			// Several --network flags attach several networks; each is checked.
+			n := defaults.Setting{Value: networkTarget(o.Value), Typed: o.Typed}
+			r.Networks = append(r.Networks, n)
+			if r.Network == nil {
+				r.Network = &n
 			}
 		case "volume":
 			if m, ok := volumeMount(o, cwd); ok {
@@ -49,7 +53,7 @@ func Request(inv *Invocation, cwd string) defaults.Request {
 		case "mount":
 			r.Mounts = append(r.Mounts, mountFlag(o, cwd))
 		case "use-api-socket":
-			if on(o.Value) {
+			if argv.IsTrue(o.Value) {
 				r.Mounts = append(r.Mounts, defaults.Mount{Type: "api-socket", Typed: o.Typed})
 			}
 		case "volumes-from":
@@ -77,10 +81,30 @@ func Request(inv *Invocation, cwd string) defaults.Request {
 	return r
 }
 
-func on(v string) bool { return v == "1" || strings.EqualFold(v, "t") || strings.EqualFold(v, "true") }
-
 // volumeMount reads -v SRC:DST[:OPTS]. A single part is an anonymous volume; a source that is
 // not a path is a named volume.
+// longNetworkSyntax is docker's test for --network's key=value form (opts.NetworkOpt).
+var longNetworkSyntax = regexp.MustCompile(`\w+=\w+(,\w+=\w+)*`)
+
+// networkTarget reads the network a --network value names, as docker does: the value itself,
+// or, in the key=value form ("name=host,alias=web"), its name field, lower-cased.
+func networkTarget(v string) string {
+	if !longNetworkSyntax.MatchString(v) {
+		return v
+	}
+	fields, err := csv.NewReader(strings.NewReader(v)).Read()
+	if err != nil {
+		return v // docker refuses it too
+	}
+	target := ""
+	for _, f := range fields {
+		if k, val, ok := strings.Cut(strings.ToLower(f), "="); ok && strings.TrimSpace(k) == "name" {
+			target = strings.TrimSpace(val)
+		}
+	}
+	return target
+}
+
 func volumeMount(o Occurrence, cwd string) (defaults.Mount, bool) {
 	parts := strings.SplitN(o.Value, ":", 3)
 	if len(parts) < 2 {
@@ -105,8 +129,6 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 	if err != nil {
 		return m // docker refuses it too
 	}
-	volOpts := map[string]string{}
-	subpath := ""
 	for _, field := range fields {
 		key, val, _ := strings.Cut(field, "=")
 		switch strings.ToLower(key) {
@@ -119,30 +141,37 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 			}
 		case "target", "dst", "destination":
 			m.Target = val
+		case "volume-driver":
+			m.Driver = val
 		case "volume-opt":
 			k, v, _ := strings.Cut(val, "=")
-			volOpts[k] = v
+			if m.Options == nil {
+				m.Options = map[string]string{}
+			}
+			m.Options[k] = v
 		case "volume-subpath":
-			subpath = val
+			m.Subpath = val
 		}
 	}
-	switch m.Type {
-	case "bind":
-	case "volume":
-		if dev := volOpts["device"]; dev != "" && isBindOpt(volOpts["o"]) {
-			m.Type, m.Source = "bind", filepath.Join(dev, subpath)
-		}
-	default:
+	if m.Type != "bind" && m.Type != "volume" {
 		m.Source = ""
 	}
 	return m
 }
 
-func isBindOpt(o string) bool {
-	for _, opt := range strings.Split(o, ",") {
-		if opt == "bind" || opt == "rbind" {
-			return true
+// EditFor turns a decision into the CLI door's argv changes: each injected setting becomes a
+// "--flag=value" argument, each removed setting drops the occurrence that carried it.
+func EditFor(inv *Invocation, d defaults.Decision) Edit {
+	var ed Edit
+	for _, inj := range d.Injected {
+		ed.Add = append(ed.Add, "--"+inj.Flag+"="+inj.Value)
+	}
+	for _, rm := range d.Removed {
+		for _, o := range inv.Flags {
+			if o.Typed == rm.Typed && o.Value == rm.Value {
+				ed.Remove = append(ed.Remove, o)
+			}
 		}
 	}
-	return false
+	return ed
 }

@@ -70,7 +70,7 @@ func cmdExplain(args []string, e env) error {
 	})
 	x := explanation{
 		Allowed: d.Allowed, Mode: d.Mode, Policy: p.Source,
-		Argv:       wrapper.Render(inv, edit(inv, d)),
+		Argv:       wrapper.Render(inv, wrapper.EditFor(inv, d)),
 		Violations: nonNil(d.Violations), Excepted: nonNil(d.Excepted), Injected: nonNil(d.Injected),
 		Removed: []string{}, Notes: nonNil(d.Notes),
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,9 +50,10 @@ func forward(argv []string, e env) error {
 		return execDocker(e, wrapper.Render(inv, wrapper.Edit{Image: pinned}))
 	}
 
-	in := defaults.Input{Policy: p, Request: wrapper.Request(inv, cwd()), Now: time.Now(), ReadFile: os.ReadFile}
+	in := defaults.Input{Policy: p, Request: wrapper.Request(inv, cwd()), Now: time.Now(), ReadFile: os.ReadFile,
+		PinFile: func(data []byte) (string, error) { return pinProfile(e, data) }}
 	if ep.Local() {
-		in.ResolvePath = filepath.EvalSymlinks
+		in.ResolvePath = wrapper.ResolveHostPath
 	}
 	if inv.Command == "run" || inv.Command == "create" {
 		facts, err := daemonFacts(ctx, eng, ep, e)
@@ -66,7 +69,7 @@ func forward(argv []string, e env) error {
 	if err := report(e, d); err != nil {
 		return err
 	}
-	ed := edit(inv, d)
+	ed := wrapper.EditFor(inv, d)
 	if inv.Command == "run" || inv.Command == "create" {
 		if ed.Image, err = checkImage(ctx, e, p, inv, eng); err != nil {
 			return err
@@ -95,22 +98,6 @@ func report(e env, d defaults.Decision) error {
 		fmt.Fprintf(e.stderr, "sdocker: %s allowed by a policy exception (rule %s): %s\n", v.Arg, v.Rule, v.Excepted)
 	}
 	return nil
-}
-
-// edit turns a decision into argv changes for the CLI door.
-func edit(inv *wrapper.Invocation, d defaults.Decision) wrapper.Edit {
-	var ed wrapper.Edit
-	for _, inj := range d.Injected {
-		ed.Add = append(ed.Add, "--"+inj.Flag+"="+inj.Value)
-	}
-	for _, rm := range d.Removed {
-		for _, o := range inv.Flags {
-			if o.Typed == rm.Typed && o.Value == rm.Value {
-				ed.Remove = append(ed.Remove, o)
-			}
-		}
-	}
-	return ed
 }
 
 func execDocker(e env, argv []string) error {
@@ -195,6 +182,20 @@ func seccompFile(e env) (string, error) {
 	return path, nil
 }
 
+// pinProfile keeps a checked seccomp profile in the cache directory, named by its content.
+func pinProfile(e env, data []byte) (string, error) {
+	dir, err := cacheDir(e)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	path := filepath.Join(dir, "seccomp", hex.EncodeToString(sum[:])+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, verify.WriteFileAtomic(path, data, 0o644)
+}
+
 func cacheDir(e env) (string, error) {
 	dir, err := verify.DefaultCacheDir(e.getenv, "")
 	if err != nil {
@@ -221,7 +222,7 @@ func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string) error 
 // On the pass-through path only what needs no file read is resolved (-H, DOCKER_HOST and an
 // explicitly named context); decided commands resolve the endpoint fully.
 func checkTransport(inv *wrapper.Invocation, e env) error {
-	if inv.Command == "" && !explicitEndpoint(inv, e) {
+	if inv.Command == "" && !inv.ExplicitEndpoint(e.getenv) {
 		return nil
 	}
 	ep, err := inv.Endpoint(e.getenv)
@@ -239,13 +240,4 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 	return &wrapper.UsageError{Msg: fmt.Sprintf("refusing to talk to %s (from %s) without TLS verification: anyone on the network path "+
 		"would be root on that host; use --tlsverify with certificates from `sdocker tls init` (or DOCKER_TLS_VERIFY=1), "+
 		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
-}
-
-func explicitEndpoint(inv *wrapper.Invocation, e env) bool {
-	for _, g := range inv.Globals {
-		if g.Flag.Name == "host" || g.Flag.Name == "context" {
-			return true
-		}
-	}
-	return e.getenv("DOCKER_HOST") != "" || e.getenv("DOCKER_CONTEXT") != ""
 }

@@ -67,13 +67,12 @@ func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.E
 	case pinned != "":
 		in.Ref, in.Source = pinned, verify.SourceAuto
 	case inv.Command != "pull" && !pullAlways(inv):
-		var img localImage
-		err := eng.Get(ctx, "/images/"+typed+"/json", &img)
+		img, found, err := lookupLocal(ctx, eng, typed)
 		switch {
-		case err == nil:
+		case err != nil:
+			return "", err
+		case found:
 			in.Ref, in.Source, local = img.ID, verify.SourceDocker, true
-		case !errors.Is(err, wrapper.ErrNotFound):
-			return "", fmt.Errorf("asking the daemon about image %s: %w", typed, err)
 		}
 	}
 	if in.Source != verify.SourceRemote {
@@ -186,6 +185,20 @@ type localImage struct {
 	RepoDigests []string `json:"RepoDigests"`
 }
 
+// lookupLocal asks the daemon about an image it may have. Like the docker CLI, the name goes
+// into the path as is: its slashes are part of it.
+func lookupLocal(ctx context.Context, eng *wrapper.Engine, name string) (localImage, bool, error) {
+	var img localImage
+	err := eng.Get(ctx, "/images/"+name+"/json", &img)
+	switch {
+	case errors.Is(err, wrapper.ErrNotFound):
+		return img, false, nil
+	case err != nil:
+		return img, false, fmt.Errorf("asking the daemon about image %s: %w", name, err)
+	}
+	return img, true, nil
+}
+
 // checkSignature verifies the image's signature and returns it pinned to the verified digest.
 // An image the daemon already has is verified by its repo digest (the digest docker will use);
 // a pull, or an image not present, is resolved on the registry.
@@ -201,17 +214,16 @@ func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper
 	}
 	req := verify.SigRequest{Reference: typed, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}
 	if ref.Digest == "" && inv.Command != "pull" && !pullAlways(inv) {
-		var img localImage
-		err := eng.Get(ctx, "/images/"+typed+"/json", &img)
+		img, found, err := lookupLocal(ctx, eng, typed)
 		switch {
-		case err == nil:
+		case err != nil:
+			return "", err
+		case found:
 			d, ok := verify.RepoDigest(img.RepoDigests, ref.Repo)
 			if !ok {
 				return localOnly(e, p, typed, sr)
 			}
 			req.Digest = d
-		case !errors.Is(err, wrapper.ErrNotFound):
-			return "", fmt.Errorf("asking the daemon about image %s: %w", typed, err)
 		}
 	}
 	resp, err := signatureChecker(e).Check(ctx, req, inv.Command != "pull")

@@ -214,7 +214,7 @@ func TestRefusedCommandsCreateNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, cmd := range [][]string{{"create"}, {"run", "--rm"}, {"container", "create"}} {
-				args := append(append(append(append([]string{}, cmd...), labelled()...), tc.args...), testImage, "status")
+				args := append(append(append(append([]string{}, cmd...), labelled()...), tc.args...), testImage, "say", "refused-marker", "", "0")
 				r := sdocker(t, args...)
 				if r.code != 125 {
 					t.Fatalf("%q: exit %d, want 125; stderr %s", args, r.code, r.stderr)
@@ -230,12 +230,12 @@ func TestRefusedCommandsCreateNothing(t *testing.T) {
 		})
 	}
 	// Nothing reached the daemon: no container but those the other tests made with sdocker.
-	out, err := exec.Command("docker", "ps", "-a", "--filter", "label="+runLabel, "--format", "{{.Command}}").Output()
+	out, err := exec.Command("docker", "ps", "-a", "--no-trunc", "--filter", "label="+runLabel, "--format", "{{.Command}}").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if strings.Contains(c, "status") {
+		if strings.Contains(c, "refused-marker") {
 			t.Fatalf("a refused command created a container: %q", out)
 		}
 	}
@@ -299,7 +299,7 @@ func TestInstalledAsDocker(t *testing.T) {
 	if r := runBin(t, shim, "", []string{path}, "ps", "-q", "--filter", "label=none"); r.code != 0 {
 		t.Fatalf("docker ps through sdocker installed as docker: %+v", r)
 	}
-	if r := runBin(t, shim, "", []string{path}, "create", "--privileged", testImage); r.code != 125 || !strings.Contains(r.stderr, "rule privileged") {
+	if r := runBin(t, shim, "", []string{path}, append(append([]string{"create"}, labelled()...), "--privileged", testImage)...); r.code != 125 || !strings.Contains(r.stderr, "rule privileged") {
 		t.Fatalf("privileged through sdocker installed as docker: %+v", r)
 	}
 }
@@ -363,8 +363,8 @@ func TestDaemonReferencesAreSeenThrough(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-v", vol + ":/x"}, "(volume " + vol + " binds /etc)"},
-		{[]string{"--mount", "type=volume,src=" + vol + ",dst=/x"}, "binds /etc"},
+		{[]string{"-v", vol + ":/x"}, "(volume " + vol + ", created with -o device=/etc -o o=bind -o type=none)"},
+		{[]string{"--mount", "type=volume,src=" + vol + ",dst=/x"}, "host path /etc is on the policy's deny list"},
 		{[]string{"--network", "container:" + hostNet}, "shares the host's namespace"},
 		{[]string{"--pid=container:" + hostPID}, "shares the host's namespace"},
 	} {
@@ -373,10 +373,15 @@ func TestDaemonReferencesAreSeenThrough(t *testing.T) {
 			t.Errorf("%q: %+v, want a refusal saying %q", tc.args, r, tc.want)
 		}
 	}
-	if r := sdocker(t, append(append([]string{"create"}, labelled()...), "-v", "sdocker-it-ordinary:/x", testImage)...); r.code != 0 {
+	ordinary := vol + "-ordinary"
+	r := sdocker(t, append(append([]string{"create"}, labelled()...), "-v", ordinary+":/x", testImage)...)
+	if r.code != 0 {
 		t.Errorf("an ordinary named volume was refused: %+v", r)
 	}
-	exec.Command("docker", "volume", "rm", "-f", "sdocker-it-ordinary").Run()
+	t.Cleanup(func() {
+		exec.Command("docker", "rm", "-f", strings.TrimSpace(r.stdout)).Run()
+		exec.Command("docker", "volume", "rm", "-f", ordinary).Run()
+	})
 }
 
 func TestWarnModeRunsWithAWarning(t *testing.T) {

@@ -44,22 +44,11 @@ func needsCore(args []string) bool {
 	if inv.Command != "" && !inv.Help {
 		return true
 	}
-	if !explicitEndpoint(inv) {
+	if !inv.ExplicitEndpoint(os.Getenv) {
 		return false
 	}
 	ep, err := inv.Endpoint(os.Getenv)
 	return err != nil || ep.InsecureTCP()
-}
-
-// explicitEndpoint reports whether the daemon is named on the command line or in the
-// environment; only then is the endpoint resolved on the pass-through path (no config read).
-func explicitEndpoint(inv *argv.Invocation) bool {
-	for _, g := range inv.Globals {
-		if g.Flag.Name == "host" || g.Flag.Name == "context" {
-			return true
-		}
-	}
-	return os.Getenv("DOCKER_HOST") != "" || os.Getenv("DOCKER_CONTEXT") != ""
 }
 
 func fail(err error) {

@@ -100,9 +100,9 @@ func (inv *Invocation) tlsFromFlags(e Endpoint, cfg string, getenv func(string) 
 	tlsFlag, _ := inv.global("tls")
 	e.Verify = getenv("DOCKER_TLS_VERIFY") != ""
 	if v, ok := inv.global("tlsverify"); ok {
-		e.Verify = on(v)
+		e.Verify = IsTrue(v)
 	}
-	e.TLS = on(tlsFlag) || e.Verify
+	e.TLS = IsTrue(tlsFlag) || e.Verify
 	if !e.TLS {
 		return e
 	}
@@ -168,5 +168,18 @@ func contextEndpoint(cfg, name string) (Endpoint, error) {
 	return e, nil
 }
 
-// on reads a boolean flag value the way strconv.ParseBool reads true.
-func on(v string) bool { return v == "1" || strings.EqualFold(v, "t") || strings.EqualFold(v, "true") }
+// IsTrue reads a boolean flag value as pflag does (strconv.ParseBool): 1, t, T, TRUE, true, True.
+func IsTrue(v string) bool {
+	return v == "1" || strings.EqualFold(v, "t") || strings.EqualFold(v, "true")
+}
+
+// ExplicitEndpoint reports whether the daemon is named on the command line (-H, --context) or
+// in the environment (DOCKER_HOST, DOCKER_CONTEXT): what can be checked without reading a file.
+func (inv *Invocation) ExplicitEndpoint(getenv func(string) string) bool {
+	for _, g := range inv.Globals {
+		if g.Flag.Name == "host" || g.Flag.Name == "context" {
+			return true
+		}
+	}
+	return getenv("DOCKER_HOST") != "" || getenv("DOCKER_CONTEXT") != ""
+}

@@ -168,7 +168,7 @@ var execFlags = []Flag{
 	v("detach-keys", "", "string"),
 	l("env", "e", "list"),
 	l("env-file", "", "list"),
-	b("help", ""),
+	b("help", "h"),
 	b("interactive", "i"),
 	b("privileged", ""),
 	b("tty", "t"),
@@ -187,7 +187,7 @@ var updateFlags = []Flag{
 	v("cpus", "", "decimal"),
 	v("cpuset-cpus", "", "string"),
 	v("cpuset-mems", "", "string"),
-	b("help", ""),
+	b("help", "h"),
 	v("memory", "m", "bytes"),
 	v("memory-reservation", "", "bytes"),
 	v("memory-swap", "", "bytes"),
@@ -200,7 +200,7 @@ var updateFlags = []Flag{
 var pullFlags = []Flag{
 	b("all-tags", "a"),
 	b("disable-content-trust", ""),
-	b("help", ""),
+	b("help", "h"),
 	v("platform", "", "string"),
 	b("quiet", "q"),
 }
@@ -220,6 +220,9 @@ var globalFlags = []Flag{
 	b("tlsverify", ""),
 	b("version", "v"),
 }
+
+// parentFlags are the flags of the "container" and "image" parent commands: cobra's help.
+var parentFlags = []Flag{b("help", "h")}
 
 // CommandFlags returns the flag table of a docker command: run, create, exec, update or pull.
 func CommandFlags(cmd string) []Flag {

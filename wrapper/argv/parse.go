@@ -63,19 +63,23 @@ func Parse(argv []string) (*Invocation, error) {
 		return nil, err
 	}
 	inv.Globals = globals
-	for _, g := range globals {
-		if g.Flag.Name == "help" || g.Flag.Name == "version" {
-			return inv, nil // docker prints help or its version and does nothing else
-		}
-	}
+	// A help or version flag before the command does not stop docker from running it: cobra
+	// reads it as the root command's and executes the subcommand all the same.
 	if rest >= len(argv) {
 		return inv, nil
 	}
 	words := argv[rest]
 	end := rest + 1
-	if (argv[rest] == "container" || argv[rest] == "image") && end < len(argv) {
-		words += " " + argv[end]
-		end++
+	if words == "container" || words == "image" {
+		// Likewise the parent command's own flags (only --help) may stand before the subcommand.
+		_, next, err := parseFlags(parentFlags, argv, end, "docker "+words)
+		if err != nil {
+			return nil, err
+		}
+		if next < len(argv) {
+			words += " " + argv[next]
+			end = next + 1
+		}
 	}
 	cmd, ok := decided[words]
 	if !ok {
@@ -88,9 +92,10 @@ func Parse(argv []string) (*Invocation, error) {
 	}
 	inv.Flags, inv.ArgsStart = flags, argsStart
 	inv.Args = argv[argsStart:]
+	// docker prints the help and runs nothing only when the last --help says true.
 	for _, f := range flags {
 		if f.Flag.Name == "help" {
-			inv.Help = true
+			inv.Help = IsTrue(f.Value)
 		}
 	}
 	return inv, nil
