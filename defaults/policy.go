@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -254,9 +255,49 @@ func Parse(data []byte, name string) (*Policy, error) {
 	}
 	p.Source = name
 	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrPolicy, name, err)
+		return nil, fmt.Errorf("%w: %s: %s", ErrPolicy, name, withLines(&root, err))
 	}
 	return &p, nil
+}
+
+// keyPath is the dotted key a validation message starts with ("runtime.resources: …").
+var keyPath = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*): `)
+
+// withLines puts the line of the key each validation message is about in front of it.
+func withLines(root *yaml.Node, err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		if m := keyPath.FindStringSubmatch(l); m != nil {
+			if n := keyLine(root, strings.Split(m[1], ".")); n > 0 {
+				lines[i] = fmt.Sprintf("line %d: %s", n, l)
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// keyLine returns the line of a key path in a YAML document, or 0 where it is not written.
+func keyLine(n *yaml.Node, path []string) int {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
 }
 
 // yamlMessage flattens yaml's multi-line type errors into one line.

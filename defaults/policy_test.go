@@ -33,7 +33,7 @@ func TestEmbeddedDefaultIsValid(t *testing.T) {
 func TestPolicyErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"unknown key", "version: 1\nruntime:\n  capabilites: {}\n", "line 3: field capabilites not found"},
-		{"bad mode", "version: 1\nmode: loud\n", `mode: must be enforce or warn, got "loud"`},
+		{"bad mode", "version: 1\nmode: loud\n", `line 2: mode: must be enforce or warn, got "loud"`},
 		{"bad version", "version: 2\n", "version: must be 1"},
 		{"bad size", "version: 1\nruntime:\n  resources: {memory: lots}\n", `line 3: "lots" is not a size`},
 		{"bad date", "version: 1\nexceptions:\n  - {match: x, allow: [privileged], reason: r, expires: soon}\n", `line 3: "soon" is not a date`},
@@ -42,7 +42,7 @@ func TestPolicyErrorsNameTheLine(t *testing.T) {
 		{"exception unknown rule", "version: 1\nexceptions:\n  - {match: x, allow: [everything], reason: r}\n", `unknown rule "everything"`},
 		{"keyless without identities", "version: 1\nimages:\n  - match: \"**\"\n    signature: {keyless: {roots: /r.pem, identities: []}}\n",
 			"images[0] (line 3): signature.keyless.identities: at least one identity is required"},
-		{"memory above max", "version: 1\nruntime:\n  resources: {memory: 16g, max_memory: 8g}\n", "memory 16g is above max_memory 8g"},
+		{"memory above max", "version: 1\nruntime:\n  resources: {memory: 16g, max_memory: 8g}\n", "line 3: runtime.resources: memory 16g is above max_memory 8g"},
 		{"default bridge as default", "version: 1\nruntime:\n  network: {default: bridge}\n", "must be a user-defined network"},
 		{"unconfined seccomp", "version: 1\nruntime:\n  seccomp: unconfined\n", "runtime.seccomp"},
 	} {
