@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -54,7 +55,11 @@ func (c *Cache) path(key string) string {
 // Get decodes the live entry for key into out and reports whether there was one. A missing,
 // expired, foreign or unreadable entry is a miss, never an error: the check simply runs again.
 func (c *Cache) Get(key string, out any) bool {
-	data, err := os.ReadFile(c.path(key))
+	path := c.path(key)
+	if !trusted(c.Dir) || !trusted(path) {
+		return false
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return false
 	}
@@ -63,6 +68,18 @@ func (c *Cache) Get(key string, out any) bool {
 		return false
 	}
 	return json.Unmarshal(e.Value, out) == nil
+}
+
+// trusted reports whether a cache directory or entry can only have been written by this user:
+// owned by us and writable by no one else. A cache anyone else can write could claim that an
+// image was verified or scanned clean, so such a cache is ignored.
+func trusted(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink != 0 || fi.Mode().Perm()&0o022 != 0 {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || int(st.Uid) == os.Geteuid()
 }
 
 // Put stores value for key until ttl has passed.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -46,4 +47,29 @@ func TestCacheConcurrentWriters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestCacheIgnoresWhatOthersCouldWrite(t *testing.T) {
+	dir := t.TempDir()
+	c := &Cache{Dir: dir}
+	if err := c.Put("k", "verified", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var v string
+	if !c.Get("k", &v) {
+		t.Fatal("own cache missed")
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if c.Get("k", &v) {
+		t.Fatal("an entry in a world-writable cache directory was trusted")
+	}
+	os.Chmod(dir, 0o700)
+	if err := os.Chmod(c.path("k"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if c.Get("k", &v) {
+		t.Fatal("a world-writable cache entry was trusted")
+	}
 }
