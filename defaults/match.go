@@ -44,12 +44,13 @@ func ParseReference(ref string) Reference {
 
 func qualify(name string) string {
 	domain, rest, ok := strings.Cut(name, "/")
-	if !ok || (!strings.ContainsAny(domain, ".:") && domain != "localhost" && !hasGlob(domain)) {
+	// docker's rule: the first component is a registry when it has a '.' or a ':', is
+	// localhost, or has an upper-case letter (Hub paths are lower case).
+	isDomain := ok && (strings.ContainsAny(domain, ".:") || strings.EqualFold(domain, "localhost") || domain != strings.ToLower(domain))
+	if !isDomain && !(ok && hasGlob(domain)) {
 		domain, rest = "docker.io", name
 	}
-	if domain == "index.docker.io" {
-		domain = "docker.io"
-	}
+	domain = CanonicalDomain(domain)
 	if domain == "docker.io" && !strings.Contains(rest, "/") && !hasGlob(rest) {
 		rest = "library/" + rest
 	}
@@ -58,6 +59,21 @@ func qualify(name string) string {
 	}
 	return domain + "/" + rest
 }
+
+// CanonicalDomain spells a registry host the one way the policy compares it: host names are
+// case-insensitive, :443 and :80 are the default ports of the endpoints docker talks to, and
+// index.docker.io is Docker Hub.
+func CanonicalDomain(domain string) string {
+	domain = strings.ToLower(domain)
+	domain = strings.TrimSuffix(strings.TrimSuffix(domain, ":443"), ":80")
+	if domain == "index.docker.io" || domain == "registry-1.docker.io" {
+		domain = "docker.io"
+	}
+	return domain
+}
+
+// QualifiedName is a repository name as the policy compares it (docker.io/library/busybox).
+func QualifiedName(repo string) string { return qualify(repo) }
 
 func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 

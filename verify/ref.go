@@ -3,6 +3,8 @@ package verify
 import (
 	"fmt"
 	"strings"
+
+	"sdocker/defaults"
 )
 
 // Ref is an image reference split the way docker splits it, without a registry client.
@@ -30,7 +32,12 @@ func ParseRef(s string) (Ref, error) {
 		r.Tag = s[i+1:]
 		s = s[:i]
 	}
-	if s == "" || strings.ContainsAny(s, " \t\n") || s != strings.ToLower(s) {
+	// The path must be lower case; a registry host may be written in any case.
+	path := s
+	if first, rest, ok := strings.Cut(s, "/"); ok && (strings.ContainsAny(first, ".:") || first != strings.ToLower(first)) {
+		path = rest
+	}
+	if s == "" || strings.ContainsAny(s, " \t\n") || path != strings.ToLower(path) {
 		return r, fmt.Errorf("%q is not a valid image reference", s)
 	}
 	r.Repo = s
@@ -73,21 +80,10 @@ func (r Ref) TagOrLatest() string {
 // Pinned is the repository pinned to a digest: repo@sha256:….
 func (r Ref) Pinned(digest string) string { return r.Repo + "@" + digest }
 
-// FullRepo is the repository with docker's defaults made explicit (docker.io/library/busybox),
-// so two spellings of one repository compare equal.
-func FullRepo(repo string) string {
-	first, rest, found := strings.Cut(repo, "/")
-	if !found || (!strings.ContainsAny(first, ".:") && first != "localhost") {
-		if !found {
-			return "docker.io/library/" + repo
-		}
-		return "docker.io/" + repo
-	}
-	if first == "index.docker.io" {
-		return "docker.io/" + rest
-	}
-	return repo
-}
+// FullRepo is the repository as the policy compares it (docker.io/library/busybox, the
+// registry host in lower case, without a default port), so two spellings of one repository
+// compare equal.
+func FullRepo(repo string) string { return defaults.QualifiedName(repo) }
 
 // RepoDigest picks, from an image's RepoDigests (repo@sha256:…), the digest under repo.
 func RepoDigest(repoDigests []string, repo string) (string, bool) {
@@ -99,4 +95,15 @@ func RepoDigest(repoDigests []string, repo string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// LowerHost writes the registry host of a reference in lower case (host names are
+// case-insensitive), for registry clients that only know the lower-case spelling of, for
+// example, localhost.
+func LowerHost(ref string) string {
+	first, rest, ok := strings.Cut(ref, "/")
+	if ok && (strings.ContainsAny(first, ".:") || first != strings.ToLower(first)) {
+		return strings.ToLower(first) + "/" + rest
+	}
+	return ref
 }

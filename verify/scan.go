@@ -45,6 +45,10 @@ type ScanInput struct {
 	// DockerHost is the daemon trivy reads local images from (unix:///…, tcp://…); empty means
 	// trivy's own resolution (DOCKER_HOST, the docker context).
 	DockerHost string
+	// Platform is the platform docker will take from a multi-platform image (os/arch[/variant],
+	// from --platform); empty means trivy's default. It is part of the cache key: one digest of
+	// an index is several images.
+	Platform string
 	// Rule is the policy's scan rule; RuleMatch is its images: pattern, for messages.
 	Rule      defaults.Scan
 	RuleMatch string
@@ -217,7 +221,7 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	rep.DB = db
 	key := ""
 	if rep.Digest != "" && in.Cache != nil {
-		key = scanCacheKey(rep.Digest, db, trivy)
+		key = scanCacheKey(rep.Digest, in.Platform, db, trivy)
 		var c cachedScan
 		if in.Cache.Get(key, &c) {
 			rep.CacheHit, rep.ImageID, rep.OS = true, c.ImageID, c.OS
@@ -227,7 +231,7 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	start := time.Now()
 	stop := startSpinner(in.Progress, in.Name)
 	out, err := runTrivy(ctx, trivyRun{
-		path: trivy, cacheDir: cacheDir, ref: in.Ref, name: in.Name, source: in.Source, dockerHost: in.DockerHost,
+		path: trivy, cacheDir: cacheDir, ref: in.Ref, name: in.Name, source: in.Source, dockerHost: in.DockerHost, platform: in.Platform,
 	})
 	stop()
 	rep.ScanTime = time.Since(start)
@@ -258,12 +262,12 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 
 // scanCacheKey identifies a scan result: the image digest, the database it was judged against
 // and the trivy binary (its path, size and modification time: an upgrade rescans).
-func scanCacheKey(digest string, db DBInfo, trivy string) string {
+func scanCacheKey(digest, platform string, db DBInfo, trivy string) string {
 	id := trivy
 	if fi, err := os.Stat(trivy); err == nil {
 		id = fmt.Sprintf("%s:%d:%d", trivy, fi.Size(), fi.ModTime().UnixNano())
 	}
-	return fmt.Sprintf("scan/v1 %s db=%d@%s trivy=%s", digest, db.Version, db.UpdatedAt.UTC().Format(time.RFC3339Nano), id)
+	return fmt.Sprintf("scan/v2 %s platform=%s db=%d@%s trivy=%s", digest, platform, db.Version, db.UpdatedAt.UTC().Format(time.RFC3339Nano), id)
 }
 
 var (

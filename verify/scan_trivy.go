@@ -19,7 +19,7 @@ var lookPath = exec.LookPath
 type trivyRun struct {
 	path, cacheDir, ref, name string
 	source                    ImageSource
-	dockerHost                string
+	dockerHost, platform      string
 }
 
 // trivyResult is what sdocker keeps of trivy's report.
@@ -53,7 +53,10 @@ func (r trivyRun) args() []string {
 	if r.dockerHost != "" {
 		a = append(a, "--docker-host", r.dockerHost)
 	}
-	return append(a, "--", r.ref)
+	if r.platform != "" {
+		a = append(a, "--platform", r.platform)
+	}
+	return append(a, "--", LowerHost(r.ref))
 }
 
 // trivyEnv is the environment trivy runs in: the caller's, without the TRIVY_ variables that

@@ -200,3 +200,12 @@ func (c *Engine) CreateBridge(ctx context.Context, name string) error {
 	}
 	return err
 }
+
+// Tag gives a local image (a name, repo@digest or ID) the name repo:tag.
+func (c *Engine) Tag(ctx context.Context, image, repo, tag string) error {
+	q := url.Values{"repo": {repo}, "tag": {tag}}
+	if err := c.do(ctx, http.MethodPost, "/images/"+image+"/tag?"+q.Encode(), nil, nil); err != nil {
+		return fmt.Errorf("tagging %s as %s:%s: %w", image, repo, tag, err)
+	}
+	return nil
+}

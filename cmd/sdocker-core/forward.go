@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"sdocker/defaults"
@@ -47,6 +51,9 @@ func forward(argv []string, e env) error {
 		if err != nil {
 			return err
 		}
+		if ref, err := verify.ParseRef(inv.Image()); err == nil && pinned != "" && ref.Digest == "" {
+			return pullAndTag(e, eng, inv, pinned, ref)
+		}
 		return execDocker(e, wrapper.Render(inv, wrapper.Edit{Image: pinned}))
 	}
 
@@ -83,6 +90,33 @@ func forward(argv []string, e env) error {
 		}
 	}
 	return execDocker(e, wrapper.Render(inv, ed))
+}
+
+// pullAndTag pulls the checked digest and then gives it the tag the user asked for, as docker
+// itself does when it pulls by digest for content trust: docker pulls what was checked, and
+// REPO:TAG exists afterwards. docker runs as a child here (it cannot be exec'd: the tag comes
+// after); its output and exit status are passed through.
+func pullAndTag(e env, eng *wrapper.Engine, inv *wrapper.Invocation, pinned string, ref verify.Ref) error {
+	docker, err := wrapper.FindDocker(e.getenv)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(docker, wrapper.Render(inv, wrapper.Edit{Image: pinned})...)
+	cmd.Args[0] = "docker"
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	// Ctrl-C reaches docker through the terminal's process group; sdocker waits for its status.
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	defer signal.Reset(os.Interrupt, syscall.SIGTERM)
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return &silentError{code: exit.ExitCode()}
+		}
+		return fmt.Errorf("running %s: %w", docker, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return eng.Tag(ctx, pinned, ref.Repo, ref.TagOrLatest())
 }
 
 // report prints what the user must see before docker runs: refusals (as an error), warnings in

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,38 +20,109 @@ import (
 
 // checkImage applies the policy's image rules (signature, scan) to the image of a run, create
 // or pull, after the runtime decision allowed it. It returns the reference docker must use
-// instead of the one typed (repo@sha256:…), or "" to keep it.
+// instead of the one typed (repo@sha256:… or an image ID), or "" to keep it.
 func checkImage(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine) (string, error) {
 	typed := inv.Image()
-	rule := p.ImageRule(typed)
 	dct := contentTrust(e.getenv)
+	t, err := ruleTarget(ctx, p, inv, eng, typed, dct)
+	if err != nil {
+		return "", err
+	}
+	rule := p.ImageRule(t.name)
 	if dct {
 		fmt.Fprintln(e.stderr, "sdocker: DOCKER_CONTENT_TRUST is set: every image must carry a cosign signature trusted by the policy (Notary v1 is not used)")
 		// sdocker has made the check; docker must not try Notary on top of it.
 		os.Unsetenv("DOCKER_CONTENT_TRUST")
 	}
-	pinned := ""
-	sr, err := signatureRule(p, rule, typed, dct)
+	sr, err := signatureRule(p, rule, t.name, dct)
 	if err != nil {
 		return "", err
 	}
-	if sr != nil {
-		if pinned, err = checkSignature(ctx, e, p, inv, eng, sr); err != nil {
+	scan := rule != nil && rule.Scan.Required
+	if (sr != nil || scan) && inv.Command == "pull" && inv.Has("all-tags") {
+		why := "DOCKER_CONTENT_TRUST"
+		if rule != nil {
+			why = fmt.Sprintf("rule %q (line %d)", rule.Match, rule.Line)
+		}
+		return "", &imageError{image: typed, rule: why, err: &verify.SigError{Class: verify.ClassPolicy,
+			Message: "images are checked tag by tag: pull the tags you need one at a time instead of --all-tags"}}
+	}
+	pinned := ""
+	switch {
+	case sr == nil:
+	case !t.verifiable:
+		if pinned, err = localOnly(e, p, t.name, sr); err != nil {
+			return "", err
+		}
+	default:
+		if pinned, err = checkSignature(ctx, e, p, inv, eng, sr, t.name); err != nil {
 			return "", err
 		}
 	}
-	if rule != nil && rule.Scan.Required {
-		return scanGate(e, p, inv, eng, rule, pinned)
+	if scan {
+		return scanGate(e, p, inv, eng, rule, t.name, pinned)
 	}
 	return pinned, nil
 }
 
-// scanGate scans what docker is about to get: the verified digest when there is one, else the
-// local image by its ID, else the reference from its registry. It returns the reference that
-// pins what was scanned (repo@sha256:… or the local image ID), so that nothing can be swapped
-// in between the scan and docker.
-func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, rule *defaults.ImageRule, pinned string) (string, error) {
-	typed := inv.Image()
+// target is the name whose image rule applies to IMAGE.
+type target struct {
+	name string
+	// verifiable is false for a local image known by no repo digest: no signature can be
+	// checked for it.
+	verifiable bool
+}
+
+// imageID matches what docker may take as an image ID: a full ID or a prefix of its hex.
+var imageID = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|[0-9a-f]{12,64})$`)
+
+// ruleTarget finds the name whose rule applies. IMAGE is usually that name; but an image ID
+// names no repository, so a local image given by ID is judged by the names the daemon knows it
+// by (its repo digests first, which can be verified, then its tags): the first one whose rule
+// asks for a check. A nameless image is judged by the rule that matches its ID.
+func ruleTarget(ctx context.Context, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, typed string, dct bool) (target, error) {
+	t := target{name: typed, verifiable: true}
+	if inv.Command == "pull" || !imageID.MatchString(typed) {
+		return t, nil
+	}
+	img, found, err := lookupLocal(ctx, eng, typed)
+	if err != nil || !found || !strings.HasPrefix(img.ID, "sha256:"+strings.TrimPrefix(typed, "sha256:")) {
+		return t, err // a repository named like an ID, or no local image: docker reads it as a name
+	}
+	var names []target
+	for _, rd := range img.RepoDigests {
+		names = append(names, target{name: rd, verifiable: true})
+	}
+	for _, tag := range img.RepoTags {
+		names = append(names, target{name: tag})
+	}
+	if len(names) == 0 {
+		return target{name: typed}, nil
+	}
+	for _, n := range names {
+		if r := p.ImageRule(n.name); dct || (r != nil && (r.Signature.Required || r.Scan.Required)) {
+			return n, nil
+		}
+	}
+	return names[0], nil
+}
+
+// platformOf is the platform docker will take from a multi-platform image.
+func platformOf(inv *wrapper.Invocation, e env) string {
+	platform := e.getenv("DOCKER_DEFAULT_PLATFORM")
+	for _, f := range inv.Flags {
+		if f.Flag.Canonical() == "platform" {
+			platform = f.Value
+		}
+	}
+	return platform
+}
+
+// scanGate scans what docker is about to get: for run and create the local image docker will
+// use, by its ID, when there is one; else the image on its registry (the verified digest when
+// there is one), for the platform docker will take. It returns the reference that pins what was
+// scanned (repo@sha256:… or the local image ID), so that nothing can be swapped in between.
+func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, rule *defaults.ImageRule, name, pinned string) (string, error) {
 	in, err := scanBase(e)
 	if err != nil {
 		return "", err
@@ -60,37 +132,35 @@ func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.E
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	in.Name, in.Rule, in.RuleMatch = typed, rule.Scan, rule.Match
-	in.Ref, in.Source = typed, verify.SourceRemote
+	in.Name, in.Rule, in.RuleMatch, in.Platform = name, rule.Scan, rule.Match, platformOf(inv, e)
+	in.Ref, in.Source = name, verify.SourceRemote
+	if pinned != "" {
+		in.Ref = pinned
+	}
 	local := false
-	switch {
-	case pinned != "":
-		in.Ref, in.Source = pinned, verify.SourceAuto
-	case inv.Command != "pull" && !pullAlways(inv):
-		img, found, err := lookupLocal(ctx, eng, typed)
+	if inv.Command != "pull" && !pullAlways(inv) {
+		img, found, err := lookupLocal(ctx, eng, in.Ref)
 		switch {
 		case err != nil:
 			return "", err
 		case found:
 			in.Ref, in.Source, local = img.ID, verify.SourceDocker, true
-		}
-	}
-	if in.Source != verify.SourceRemote {
-		if ep, err := inv.Endpoint(e.getenv); err == nil && ep.Local() {
-			in.DockerHost = ep.Host
+			if ep, err := inv.Endpoint(e.getenv); err == nil && ep.Local() {
+				in.DockerHost = ep.Host
+			}
 		}
 	}
 	rep, err := verify.Scan(ctx, in)
 	var refused *verify.ScanRefusedError
 	switch {
 	case err != nil && p.Mode == defaults.ModeWarn:
-		fmt.Fprintf(e.stderr, "sdocker: warning (mode: warn): would have refused image %s: %s\n", typed, oneLine(err.Error()))
+		fmt.Fprintf(e.stderr, "sdocker: warning (mode: warn): would have refused image %s: %s\n", name, oneLine(err.Error()))
 		return pinned, nil
 	case errors.As(err, &refused):
 		fmt.Fprintln(e.stderr, "sdocker: "+verify.RenderRefusal(rep))
 		return "", &silentError{code: exitFailure}
 	case err != nil:
-		return "", &imageError{image: typed, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line), err: err}
+		return "", &imageError{image: name, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line), err: err}
 	}
 	for _, w := range rep.Warnings {
 		fmt.Fprintln(e.stderr, "sdocker: warning: "+w)
@@ -102,11 +172,11 @@ func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.E
 	case local:
 		return in.Ref, nil
 	case rep.Digest != "":
-		if ref, err := verify.ParseRef(typed); err == nil {
+		if ref, err := verify.ParseRef(name); err == nil {
 			return ref.Pinned(rep.Digest), nil
 		}
 	}
-	return "", &imageError{image: typed, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line),
+	return "", &imageError{image: name, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line),
 		err: errors.New("the scanner did not report the digest it scanned, so docker could be handed another image")}
 }
 
@@ -182,6 +252,7 @@ func policyPath(base, p string) string {
 // localImage is what the daemon says of an image it has.
 type localImage struct {
 	ID          string   `json:"Id"`
+	RepoTags    []string `json:"RepoTags"`
 	RepoDigests []string `json:"RepoDigests"`
 }
 
@@ -202,15 +273,10 @@ func lookupLocal(ctx context.Context, eng *wrapper.Engine, name string) (localIm
 // checkSignature verifies the image's signature and returns it pinned to the verified digest.
 // An image the daemon already has is verified by its repo digest (the digest docker will use);
 // a pull, or an image not present, is resolved on the registry.
-func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, sr *sigRule) (string, error) {
-	typed := inv.Image()
+func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, sr *sigRule, typed string) (string, error) {
 	ref, err := verify.ParseRef(typed)
 	if err != nil {
 		return "", &verify.SigError{Class: verify.ClassPolicy, Message: err.Error()}
-	}
-	if inv.Command == "pull" && inv.Has("all-tags") {
-		return "", &imageError{image: typed, rule: sr.name, err: &verify.SigError{Class: verify.ClassPolicy,
-			Message: "signatures are checked tag by tag: pull the tags you need one at a time instead of --all-tags"}}
 	}
 	req := verify.SigRequest{Reference: typed, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}
 	if ref.Digest == "" && inv.Command != "pull" && !pullAlways(inv) {

@@ -34,7 +34,11 @@ func (v *Verifier) Verify(ctx context.Context, req verify.SigRequest) (verify.Si
 	if err != nil {
 		return verify.SigResponse{}, err
 	}
-	ref, err := name.ParseReference(req.Reference)
+	ref, err := name.ParseReference(verify.LowerHost(req.Reference))
+	if err != nil {
+		return verify.SigResponse{}, verify.SigErrorf(verify.ClassPolicy, "parsing image reference %q: %v", req.Reference, err)
+	}
+	typed, err := verify.ParseRef(req.Reference)
 	if err != nil {
 		return verify.SigResponse{}, verify.SigErrorf(verify.ClassPolicy, "parsing image reference %q: %v", req.Reference, err)
 	}
@@ -48,7 +52,6 @@ func (v *Verifier) Verify(ctx context.Context, req verify.SigRequest) (verify.Si
 		}
 	}
 	dref := ref.Context().Digest(digest)
-	typed, _ := verify.ParseRef(req.Reference)
 
 	var cache *verify.Cache
 	cacheKey := verify.DigestKey(ruleKey, typed.Repo, digest)
