@@ -284,14 +284,14 @@ func (d *decider) seccomp(s Setting, v string) {
 		if d.in.ReadFile == nil {
 			return
 		}
-		hint := "use a profile whose defaultAction denies (e.g. SCMP_ACT_ERRNO), or " + exceptionHint(RuleSeccomp)
+		hint := "start from Moby's default profile and allow only what the container needs, or " + exceptionHint(RuleSeccomp)
 		data, err := d.in.ReadFile(v)
 		if err != nil {
 			d.refuse(RuleSeccomp, s.Typed, "give a readable profile file", "reading seccomp profile %s to check it: %v", v, err)
 			return
 		}
-		if permissiveSeccomp(data) {
-			d.refuse(RuleSeccomp, s.Typed, hint, "seccomp profile %s allows every system call by default, which is unconfined by another name", v)
+		if why := permissiveSeccomp(data); why != "" {
+			d.refuse(RuleSeccomp, s.Typed, hint, "seccomp profile %s %s: unconfined by another name", v, why)
 			return
 		}
 		if d.in.PinFile == nil {

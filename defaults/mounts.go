@@ -73,18 +73,24 @@ func (d *decider) hostPath(m Mount, source string) {
 		}
 		resolved = canonicalHostPath(r)
 	}
-	for _, denied := range d.p.Runtime.Deny.Mounts {
-		dp := canonicalHostPath(denied)
-		rel, via := exposure(src, dp), ""
-		if rel == "" && resolved != src {
-			rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
+	check := func(denied []string, hint, suffix string) bool {
+		for _, den := range denied {
+			dp := canonicalHostPath(den)
+			rel, via := exposure(src, dp), ""
+			if rel == "" && resolved != src {
+				rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
+			}
+			if rel != "" {
+				d.refuse(RuleMounts, m.Typed, hint+exceptionHint(RuleMounts), "host path %s%s %s%s", source, via, rel, suffix)
+				return true
+			}
 		}
-		if rel != "" {
-			d.refuse(RuleMounts, m.Typed, "bind a narrower directory, or "+exceptionHint(RuleMounts),
-				"host path %s%s %s", source, via, rel)
-			return
-		}
+		return false
 	}
+	if check(d.p.Runtime.Deny.Mounts, "bind a narrower directory, or ", "") || m.ReadOnly {
+		return
+	}
+	check(d.p.Runtime.Deny.WritableMounts, "bind it read-only (:ro), or ", " (writable: the container could replace the host's programs)")
 }
 
 // canonicalHostPath cleans a host path and spells /var/run as /run (the same directory).
@@ -114,17 +120,58 @@ func exposure(src, denied string) string {
 	return ""
 }
 
-// permissiveSeccomp reports whether a profile allows (or only logs) every syscall by default.
-func permissiveSeccomp(data []byte) bool {
+// escapeSyscalls are system calls Moby's default profile allows only with a capability the
+// policy drops (or never; a test keeps the list disjoint from what the default allows): a profile that allows any of them unconditionally opens the ways out
+// of a container (namespaces, mounts, kernel modules, keyrings, BPF, tracing) that the default
+// profile closes.
+var escapeSyscalls = map[string]bool{
+	"mount": true, "umount": true, "umount2": true, "unshare": true, "setns": true, "pivot_root": true,
+	"open_tree": true, "move_mount": true, "fsopen": true, "fsconfig": true, "fsmount": true, "fspick": true,
+	"mount_setattr": true, "keyctl": true, "add_key": true, "request_key": true, "bpf": true, "perf_event_open": true,
+	"userfaultfd": true,
+	"kexec_load":  true, "kexec_file_load": true, "init_module": true, "finit_module": true, "delete_module": true,
+	"open_by_handle_at": true, "iopl": true, "ioperm": true, "swapon": true,
+	"swapoff": true, "reboot": true, "syslog": true, "acct": true, "settimeofday": true, "clock_settime": true,
+	"stime": true, "quotactl": true, "lookup_dcookie": true, "vm86": true, "vm86old": true, "nfsservctl": true,
+	"create_module": true, "get_kernel_syms": true, "query_module": true, "uselib": true, "sysfs": true,
+	"_sysctl": true, "ustat": true, "kcmp": true, "unshare2": true, "clone3": true,
+}
+
+// permissiveSeccomp says why a profile is unconfined by another name, or "" when it is not: it
+// allows (or only logs) every system call by default, or allows unconditionally a system call
+// that opens a way out of the container.
+func permissiveSeccomp(data []byte) string {
 	var p struct {
 		DefaultAction string `json:"defaultAction"`
+		Syscalls      []struct {
+			Names    []string        `json:"names"`
+			Name     string          `json:"name"`
+			Action   string          `json:"action"`
+			Args     json.RawMessage `json:"args"`
+			Includes struct {
+				Caps []string `json:"caps"`
+			} `json:"includes"`
+		} `json:"syscalls"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
-		return false // docker rejects a profile that is not JSON
+		return "" // docker rejects a profile that is not JSON
 	}
 	switch p.DefaultAction {
 	case "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE":
-		return true
+		return "allows every system call by default"
 	}
-	return false
+	for _, r := range p.Syscalls {
+		if r.Action != "SCMP_ACT_ALLOW" && r.Action != "SCMP_ACT_LOG" {
+			continue
+		}
+		if len(r.Includes.Caps) > 0 {
+			continue // only with a capability, which the policy decides
+		}
+		for _, n := range append(r.Names, r.Name) {
+			if escapeSyscalls[n] {
+				return fmt.Sprintf("allows %s, which the default profile keeps closed", n)
+			}
+		}
+	}
+	return ""
 }

@@ -101,6 +101,9 @@ type Deny struct {
 	HostNamespaces bool     `yaml:"host_namespaces"`
 	Devices        bool     `yaml:"devices"`
 	Mounts         []string `yaml:"mounts"`
+	// WritableMounts are host paths that may be bound read-only only (the host's programs and
+	// libraries: a writable bind lets root in the container replace them).
+	WritableMounts []string `yaml:"writable_mounts"`
 }
 
 // Daemon holds what sdocker requires of the daemon connection.

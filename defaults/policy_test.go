@@ -104,6 +104,19 @@ func TestEmbeddedSeccompIsMobysDefault(t *testing.T) {
 	}
 }
 
+func TestMobysProfileIsNotPermissive(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "moby.json")
+	os.WriteFile(path, defaults.MobySeccompProfile(), 0o644)
+	p, _ := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
+	d := defaults.Decide(defaults.Input{Policy: p, Request: defaults.Request{Command: "run", Image: "img",
+		SecurityOpt: []defaults.Setting{{Value: "seccomp=" + path, Typed: "--security-opt seccomp=" + path}}},
+		Facts: defaults.AssumedFacts(), ReadFile: os.ReadFile})
+	if !d.Allowed {
+		t.Fatalf("Moby's own default profile was refused: %+v", d.Violations)
+	}
+}
+
 func TestMatchImage(t *testing.T) {
 	for _, tc := range []struct {
 		pattern, ref string

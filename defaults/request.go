@@ -21,6 +21,8 @@ type Mount struct {
 	Options map[string]string
 	// Subpath is the part of the volume mounted (volume-subpath).
 	Subpath string
+	// ReadOnly: the container cannot write through the mount (-v …:ro, --mount readonly).
+	ReadOnly bool
 }
 
 // Request is the door-independent description of a container request: what the CLI parses from

@@ -84,6 +84,11 @@ func (p *Policy) validate() error {
 			bad("runtime.deny.mounts: %q is not an absolute path", m)
 		}
 	}
+	for _, m := range rt.Deny.WritableMounts {
+		if !strings.HasPrefix(m, "/") {
+			bad("runtime.deny.writable_mounts: %q is not an absolute path", m)
+		}
+	}
 	if ct := p.ContentTrust; ct != nil {
 		if err := ct.validate("content_trust."); err != nil {
 			bad("%w", err)

@@ -112,6 +112,11 @@ func volumeMount(o Occurrence, cwd string) (defaults.Mount, bool) {
 	}
 	src := parts[0]
 	m := defaults.Mount{Type: "volume", Source: src, Target: parts[1], Typed: o.Typed}
+	if len(parts) == 3 {
+		for _, opt := range strings.Split(parts[2], ",") {
+			m.ReadOnly = m.ReadOnly || opt == "ro"
+		}
+	}
 	if strings.HasPrefix(src, ".") && !filepath.IsAbs(src) {
 		src = filepath.Join(cwd, src)
 	}
@@ -130,7 +135,7 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 		return m // docker refuses it too
 	}
 	for _, field := range fields {
-		key, val, _ := strings.Cut(field, "=")
+		key, val, hasVal := strings.Cut(field, "=")
 		switch strings.ToLower(key) {
 		case "type":
 			m.Type = strings.ToLower(val)
@@ -151,6 +156,8 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 			m.Options[k] = v
 		case "volume-subpath":
 			m.Subpath = val
+		case "readonly", "ro":
+			m.ReadOnly = !hasVal || argv.IsTrue(val)
 		}
 	}
 	if m.Type != "bind" && m.Type != "volume" {
