@@ -1,12 +1,14 @@
 package audit
 
 import (
-	"fmt"
-	"path"
+	"context"
+	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"sdocker/defaults"
+	"sdocker/wrapper"
 )
 
 // ContainerRequest describes an existing container as the request that would have created
@@ -42,9 +44,14 @@ func ContainerRequest(c Container, s *Snapshot) defaults.Request {
 		}
 		r.SecurityOpt = append(r.SecurityOpt, *set("SecurityOpt", v))
 	}
-	// Settings the daemon applied by default do not show in SecurityOpt.
-	if p := c.AppArmorProfile; p != "" {
+	// Settings the daemon applied by default do not show in SecurityOpt: the AppArmor profile
+	// (unless the container named one, which AppArmorProfile merely repeats; a privileged
+	// container is unconfined by docker itself), and the masked /proc and /sys paths.
+	if p := c.AppArmorProfile; p != "" && !hasSecurityOpt(hc.SecurityOpt, "apparmor") && !(hc.Privileged && p == "unconfined") {
 		r.SecurityOpt = append(r.SecurityOpt, defaults.Setting{Value: "apparmor=" + p, Typed: "AppArmorProfile=" + p})
+	}
+	if typed := unmaskedPaths(hc); typed != "" && !hasSecurityOpt(hc.SecurityOpt, "systempaths") {
+		r.SecurityOpt = append(r.SecurityOpt, defaults.Setting{Value: "systempaths=unconfined", Typed: typed})
 	}
 	if s.Config != nil && isTrue(s.Config.NoNewPrivileges) {
 		r.SecurityOpt = append(r.SecurityOpt, defaults.Setting{Value: "no-new-privileges", Typed: "dockerd no-new-privileges"})
@@ -63,6 +70,9 @@ func ContainerRequest(c Container, s *Snapshot) defaults.Request {
 		r.Network = set("NetworkMode", n)
 	}
 	r.Mounts = containerMounts(c)
+	// The snapshot holds the daemon's answers about volumes: resolving from it does no I/O and
+	// cannot fail.
+	_ = wrapper.ResolveVolumes(context.Background(), volumeAnswers(s.Volumes), r.Mounts)
 	for _, d := range hc.Devices {
 		r.Devices = append(r.Devices, *set("Devices", d.PathOnHost+":"+d.PathInContainer))
 	}
@@ -98,168 +108,90 @@ func ContainerRequest(c Container, s *Snapshot) defaults.Request {
 	return r
 }
 
-// containerMounts lists the container's binds from its mounts, HostConfig.Binds and
-// HostConfig.Mounts (a created container that never started may lack the first).
+// hasSecurityOpt reports whether opts has a security option named key (key=… or key:…).
+func hasSecurityOpt(opts []string, key string) bool {
+	for _, o := range opts {
+		if k, _, _ := strings.Cut(strings.ReplaceAll(o, ":", "="), "="); k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// unmaskedPaths names the empty MaskedPaths/ReadonlyPaths of a container, or "" when the
+// daemon's defaults apply. A privileged container has neither (nil): that is reported as
+// privileged.
+func unmaskedPaths(hc HostConfig) string {
+	var empty []string
+	if hc.MaskedPaths != nil && len(hc.MaskedPaths) == 0 {
+		empty = append(empty, "HostConfig.MaskedPaths=[]")
+	}
+	if hc.ReadonlyPaths != nil && len(hc.ReadonlyPaths) == 0 {
+		empty = append(empty, "HostConfig.ReadonlyPaths=[]")
+	}
+	if len(empty) == 0 {
+		return ""
+	}
+	return strings.Join(empty, ", ") + " (--security-opt systempaths=unconfined)"
+}
+
+// containerMounts lists the container's binds and named volumes from its mounts,
+// HostConfig.Binds and HostConfig.Mounts (a created container that never started may lack
+// the first). A volume's Source is its name.
 func containerMounts(c Container) []defaults.Mount {
 	var out []defaults.Mount
 	seen := map[string]bool{}
-	add := func(typ, src, dst, typed string) {
-		if seen[src+"\x00"+dst] {
+	add := func(m defaults.Mount) {
+		if seen[m.Type+"\x00"+m.Source+"\x00"+m.Target] {
 			return
 		}
-		seen[src+"\x00"+dst] = true
-		out = append(out, defaults.Mount{Type: typ, Source: src, Target: dst, Typed: typed})
+		seen[m.Type+"\x00"+m.Source+"\x00"+m.Target] = true
+		out = append(out, m)
 	}
 	for _, m := range c.Mounts {
-		if m.Type == "bind" {
-			add("bind", m.Source, m.Destination, "Mounts: "+m.Source+" on "+m.Destination)
+		switch m.Type {
+		case "bind":
+			add(defaults.Mount{Type: "bind", Source: m.Source, Target: m.Destination, Typed: "Mounts: " + m.Source + " on " + m.Destination})
+		case "volume":
+			add(defaults.Mount{Type: "volume", Source: m.Name, Target: m.Destination, Typed: "Mounts: volume " + m.Name + " on " + m.Destination})
 		}
 	}
 	for _, b := range c.HostConfig.Binds {
 		parts := strings.Split(b, ":")
-		if len(parts) >= 2 && strings.HasPrefix(parts[0], "/") {
-			add("bind", parts[0], parts[1], "HostConfig.Binds="+b)
+		switch {
+		case len(parts) < 2:
+		case strings.HasPrefix(parts[0], "/"):
+			add(defaults.Mount{Type: "bind", Source: parts[0], Target: parts[1], Typed: "HostConfig.Binds=" + b})
+		case parts[0] != "":
+			add(defaults.Mount{Type: "volume", Source: parts[0], Target: parts[1], Typed: "HostConfig.Binds=" + b})
 		}
 	}
 	for _, m := range c.HostConfig.Mounts {
-		if m.Type == "bind" {
-			add("bind", m.Source, m.Target, "HostConfig.Mounts: "+m.Source+" on "+m.Target)
-		}
-	}
-	return out
-}
-
-func containerTarget(c Container) string {
-	id := c.ID
-	if len(id) > 12 {
-		id = id[:12]
-	}
-	return fmt.Sprintf("container %s (%s, %s, image %s)", strings.TrimPrefix(c.Name, "/"), id, c.State.Status, c.Config.Image)
-}
-
-func checkContainers(s *Snapshot, o CheckOptions) []Finding {
-	var out []Finding
-	facts := defaults.Facts{Known: true, LogDriver: s.Info.LoggingDriver, SeccompBuiltin: true}
-	for _, c := range s.Containers {
-		target := containerTarget(c)
-		d := defaults.Decide(defaults.Input{Policy: o.Policy, Request: ContainerRequest(c, s), Facts: facts, Now: o.Now, ResolvePath: o.ResolvePath})
-		for _, v := range d.Violations {
-			id, sev := violationID(v)
-			out = append(out, finding(id, sev, target, fmt.Sprintf("%s: %s (policy rule %s)", v.Arg, v.Message, v.Rule), containerFix(v.Hint)))
-		}
-		for _, v := range d.Excepted {
-			out = append(out, finding("SD-POLICY-EXCEPTED", Info, target, fmt.Sprintf("%s: %s (policy rule %s), allowed by an exception: %s", v.Arg, v.Message, v.Rule, v.Excepted),
-				"review the exception before it expires"))
-		}
-		seen := map[string]bool{}
-		for _, inj := range d.Injected {
-			id, sev, evidence := missingID(inj, c)
-			if id == "" || seen[id] {
-				continue
+		switch m.Type {
+		case "bind":
+			add(defaults.Mount{Type: "bind", Source: m.Source, Target: m.Target, Typed: "HostConfig.Mounts: " + m.Source + " on " + m.Target})
+		case "volume":
+			if m.Source != "" {
+				add(defaults.Mount{Type: "volume", Source: m.Source, Target: m.Target, Subpath: m.VolumeOptions.Subpath,
+					Typed: "HostConfig.Mounts: volume " + m.Source + " on " + m.Target})
 			}
-			seen[id] = true
-			out = append(out, finding(id, sev, target, evidence,
-				fmt.Sprintf("recreate it with --%s=%s (sdocker run adds it)", inj.Flag, inj.Value)))
 		}
 	}
 	return out
 }
 
-func containerFix(hint string) string {
-	return "recreate the container without it (with sdocker, which refuses it); or " + hint
-}
+// volumeAnswers answers GET /volumes/{name} from a snapshot's volumes.
+type volumeAnswers map[string]Volume
 
-// violationID maps a policy violation to a check ID and severity.
-func violationID(v defaults.Violation) (string, Severity) {
-	arg := v.Arg
-	switch v.Rule {
-	case defaults.RulePrivileged:
-		return "CIS-5.5", Critical
-	case defaults.RuleCapabilities:
-		return "CIS-5.4", High
-	case defaults.RuleNoNewPrivileges:
-		return "CIS-5.26", Medium
-	case defaults.RuleSeccomp:
-		return "CIS-5.22", High
-	case defaults.RuleAppArmor:
-		return "CIS-5.2", High
-	case defaults.RuleSecurityOpt:
-		return "SD-SECURITY-OPT", High
-	case defaults.RuleDevices:
-		return "CIS-5.18", High
-	case defaults.RuleNetwork:
-		return "CIS-5.30", Low
-	case defaults.RuleMounts:
-		if strings.Contains(v.Message, "docker.sock") || exposesDockerSocket(arg) {
-			return "CIS-5.32", Critical
-		}
-		return "CIS-5.6", High
-	case defaults.RuleHostNamespaces:
-		switch {
-		case strings.HasPrefix(arg, "HostConfig.PidMode"):
-			return "CIS-5.16", High
-		case strings.HasPrefix(arg, "HostConfig.NetworkMode"):
-			return "CIS-5.10", High
-		case strings.HasPrefix(arg, "HostConfig.IpcMode"):
-			return "CIS-5.17", Medium
-		case strings.HasPrefix(arg, "HostConfig.UTSMode"):
-			return "CIS-5.21", Medium
-		case strings.HasPrefix(arg, "HostConfig.UsernsMode"):
-			return "CIS-5.31", Medium
-		}
-		return "SD-CGROUPNS", Medium
-	case defaults.RuleResources:
-		switch {
-		case strings.HasPrefix(arg, "HostConfig.PidsLimit"):
-			return "CIS-5.29", Medium
-		case strings.HasPrefix(arg, "HostConfig.NanoCpus"), strings.HasPrefix(arg, "HostConfig.CpuQuota"):
-			return "CIS-5.12", Low
-		}
-		return "CIS-5.11", Medium
+func (v volumeAnswers) Get(_ context.Context, p string, out any) error {
+	name, err := url.PathUnescape(strings.TrimPrefix(p, "/volumes/"))
+	vol, ok := v[name]
+	if err != nil || !ok || !strings.HasPrefix(p, "/volumes/") {
+		return wrapper.ErrNotFound
 	}
-	return "SD-POLICY-" + strings.ToUpper(string(v.Rule)), Medium
-}
-
-// exposesDockerSocket reports whether a bind, named as ContainerRequest types it, has the
-// Docker socket or its directory as its source.
-func exposesDockerSocket(typed string) bool {
-	src := typed
-	switch {
-	case strings.HasPrefix(typed, "HostConfig.Binds="):
-		src, _, _ = strings.Cut(strings.TrimPrefix(typed, "HostConfig.Binds="), ":")
-	case strings.HasPrefix(typed, "Mounts: "), strings.HasPrefix(typed, "HostConfig.Mounts: "):
-		src, _, _ = strings.Cut(typed[strings.Index(typed, ": ")+2:], " on ")
+	data, err := json.Marshal(vol)
+	if err != nil {
+		return err
 	}
-	src = path.Clean(src)
-	return path.Base(src) == "docker.sock" || src == "/run" || src == "/var/run"
-}
-
-// missingID maps a setting the policy would have added to the check it fails: the container
-// lacks that hardening.
-func missingID(inj defaults.Injection, c Container) (id string, sev Severity, evidence string) {
-	switch {
-	case inj.Flag == "cap-drop":
-		return "CIS-5.4", Medium, "keeps docker's default capabilities (no --cap-drop=ALL)"
-	case inj.Flag == "security-opt" && inj.Value == "no-new-privileges":
-		return "CIS-5.26", Medium, "processes can gain privileges through setuid binaries (no no-new-privileges, neither on the container nor on the daemon)"
-	case inj.Flag == "security-opt" && strings.HasPrefix(inj.Value, "apparmor="):
-		return "CIS-5.2", Low, "runs without an AppArmor profile"
-	case inj.Flag == "security-opt":
-		return "CIS-5.22", Medium, "runs without the policy's seccomp profile"
-	case inj.Flag == "memory":
-		return "CIS-5.11", Medium, "has no memory limit: it can exhaust the host's memory"
-	case inj.Flag == "cpus" || inj.Flag == "cpu-quota":
-		return "CIS-5.12", Low, "has no CPU limit"
-	case inj.Flag == "pids-limit":
-		return "CIS-5.29", Low, "has no process limit: a fork bomb takes the host down"
-	case inj.Flag == "network":
-		return "CIS-5.30", Low, "is on the default bridge, where every container reaches every other"
-	case inj.Flag == "log-opt":
-		if c.HostConfig.LogConfig.Type == "local" {
-			return "", 0, "" // the local driver rotates by default
-		}
-		return "SD-LOG-ROTATION", Low, fmt.Sprintf("its %s log is not rotated (no %s)", firstNonEmpty(c.HostConfig.LogConfig.Type, "json-file"),
-			path.Base(strings.SplitN(inj.Value, "=", 2)[0]))
-	}
-	return "", 0, ""
+	return json.Unmarshal(data, out)
 }

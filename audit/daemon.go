@@ -24,6 +24,9 @@ func Check(s *Snapshot, o CheckOptions) Report {
 		o.Policy, _ = defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
 	}
 	r := Report{Daemon: DaemonRef{Host: s.Endpoint.Host, Version: s.Info.ServerVersion}}
+	if s.Config != nil && s.ConfigFile != nil {
+		r.Daemon.Config = s.ConfigFile.Path
+	}
 	r.Findings = append(r.Findings, checkDaemon(s)...)
 	r.Findings = append(r.Findings, checkHost(s)...)
 	r.Findings = append(r.Findings, checkVersions(s)...)
@@ -46,16 +49,16 @@ func checkDaemon(s *Snapshot) []Finding {
 	tlsFix := "create certificates with `sdocker tls init`, set tlsverify, tlscacert, tlscert and tlskey in daemon.json, " +
 		"and listen on port 2376; or listen on the unix socket only"
 	if c := s.Config; c != nil {
+		// dockerd turns TLS on whenever tlsverify is set at all, true or false.
+		tlsOn := c.TLSVerify != nil || isTrue(c.TLS)
 		for _, h := range c.Hosts {
-			if !strings.HasPrefix(h, "tcp://") {
-				continue
-			}
+			addr, ok := tcpHost(h)
 			switch {
-			case isTrue(c.TLSVerify):
-			case isTrue(c.TLS):
-				add("CIS-2.7", High, fmt.Sprintf("dockerd listens on %s with TLS but does not verify client certificates (tlsverify is off): anyone who can reach the port is root on this host", h), tlsFix)
+			case !ok, isTrue(c.TLSVerify):
+			case tlsOn:
+				add("CIS-2.7", Critical, fmt.Sprintf("dockerd listens on %s with TLS but does not verify client certificates (tlsverify is off): anyone who can reach the port is root on this host", addr), tlsFix)
 			default:
-				add("CIS-2.7", Critical, fmt.Sprintf("dockerd listens on %s without TLS: anyone who can reach the port (a browser page on localhost included) is root on this host", h), tlsFix)
+				add("CIS-2.7", Critical, fmt.Sprintf("dockerd listens on %s without TLS: anyone who can reach the port (a browser page on localhost included) is root on this host", addr), tlsFix)
 			}
 		}
 		if !isTrue(c.NoNewPrivileges) {
@@ -117,6 +120,20 @@ func checkDaemon(s *Snapshot) []Finding {
 		}
 	}
 	return out
+}
+
+// tcpHost reports whether a dockerd host listens on TCP, and spells it with its scheme. Like
+// dockerd's own parsing, a host without a scheme ("0.0.0.0:2375", ":2375") is TCP.
+func tcpHost(h string) (string, bool) {
+	h = strings.TrimSpace(h)
+	scheme, rest, hasScheme := strings.Cut(h, "://")
+	switch {
+	case !hasScheme && h != "":
+		return "tcp://" + h + " (dockerd reads a host without a scheme as tcp)", true
+	case scheme == "tcp":
+		return "tcp://" + rest, true
+	}
+	return "", false
 }
 
 // insecureRegistries lists the registries the daemon reaches without verified TLS, except

@@ -15,36 +15,81 @@ const DefaultDaemonJSON = "/etc/docker/daemon.json"
 
 // dockerdBool are dockerd's boolean flags: they take no separate value argument.
 var dockerdBool = map[string]bool{
-	"D": true, "debug": true, "experimental": true, "icc": true, "ip-forward": true, "ip-masq": true,
-	"iptables": true, "ip6tables": true, "ipv6": true, "live-restore": true, "no-new-privileges": true,
+	"D": true, "debug": true, "experimental": true, "icc": true, "ip-forward": true, "ip-forward-no-drop": true,
+	"ip-masq": true, "iptables": true, "ip6tables": true, "ipv6": true, "live-restore": true, "no-new-privileges": true,
 	"selinux-enabled": true, "tls": true, "tlsverify": true, "userland-proxy": true, "raw-logs": true,
-	"init": true, "rootless": true, "validate": true, "v": true, "version": true, "help": true,
-	"disable-legacy-registry": true, "userland-proxy-path-is-set": true, "no-subreaper": true,
+	"init": true, "rootless": true, "validate": true, "cri-containerd": true, "allow-direct-routing": true,
+	"v": true, "version": true, "h": true, "help": true,
 }
 
 // dockerdShort maps dockerd's one-letter flags to their long names.
-var dockerdShort = map[string]string{"H": "host", "b": "bridge", "G": "group", "l": "log-level", "p": "pidfile", "g": "graph", "D": "debug", "v": "version"}
+var dockerdShort = map[string]string{
+	"H": "host", "b": "bridge", "G": "group", "l": "log-level", "p": "pidfile", "g": "graph", "s": "storage-driver",
+	"D": "debug", "v": "version", "h": "help",
+}
+
+// dockerdArg is one flag of dockerd's command line and its value.
+type dockerdArg struct{ name, val string }
+
+// splitDockerdArgs reads dockerd's argv the way its flag parser (pflag) does: --name=value,
+// --name value, boolean --name, and clusters of one-letter flags whose last may carry its
+// value attached (-Htcp://…) or in the next argument. A flag the table does not know takes
+// the next argument as its value unless that starts with "-" (dockerd takes no positional
+// arguments, so a bare word after a flag can only be its value).
+func splitDockerdArgs(args []string) []dockerdArg {
+	var out []dockerdArg
+	next := func(i *int) (string, bool) {
+		if *i+1 < len(args) {
+			*i++
+			return args[*i], true
+		}
+		return "", false
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return out
+		case strings.HasPrefix(a, "--"):
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			switch {
+			case hasVal:
+			case dockerdBool[name]:
+				val = "true"
+			case i+1 < len(args) && strings.HasPrefix(args[i+1], "-") && args[i+1] != "-":
+				val = "true" // an unknown flag followed by another: a boolean
+			default:
+				val, _ = next(&i)
+			}
+			out = append(out, dockerdArg{name, val})
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j := 1; j < len(a); j++ {
+				c := a[j : j+1]
+				name := dockerdShort[c]
+				if name == "" {
+					name = c
+				}
+				if dockerdBool[c] {
+					out = append(out, dockerdArg{name, "true"})
+					continue
+				}
+				val := strings.TrimPrefix(a[j+1:], "=")
+				if val == "" {
+					val, _ = next(&i)
+				}
+				out = append(out, dockerdArg{name, val})
+				break
+			}
+		}
+	}
+	return out
+}
 
 // ParseDockerdArgs reads the settings the checks need from dockerd's argv (without argv[0]),
 // and the configuration file it names (--config-file), if any.
 func ParseDockerdArgs(args []string) (cfg DaemonConfig, configFile string, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			continue
-		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if long, ok := dockerdShort[name]; ok && !strings.HasPrefix(a, "--") {
-			name = long
-		}
-		if !hasVal {
-			if dockerdBool[name] {
-				val = "true"
-			} else if i+1 < len(args) {
-				i++
-				val = args[i]
-			}
-		}
+	for _, a := range splitDockerdArgs(args) {
+		name, val := a.name, a.val
 		b := func() (*bool, error) {
 			v, err := strconv.ParseBool(val)
 			if err != nil {

@@ -127,6 +127,8 @@ type Report struct {
 type DaemonRef struct {
 	Host    string `json:"host"`
 	Version string `json:"version"`
+	// Config is the daemon.json the audit read, when it read one.
+	Config string `json:"config,omitempty"`
 }
 
 // Sort orders findings by severity (highest first), then ID, target and evidence.

@@ -93,6 +93,9 @@ func Gather(ctx context.Context, o Options) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inspecting container %s: %w", c.ID, err)
 		}
+		if err := gatherVolumes(ctx, o.API, s, ct); err != nil {
+			return nil, err
+		}
 		s.Containers = append(s.Containers, ct)
 	}
 
@@ -107,6 +110,24 @@ func Gather(ctx context.Context, o Options) (*Snapshot, error) {
 	}
 	gatherConfig(ctx, o, s, sock, users, groups)
 	return s, nil
+}
+
+// gatherVolumes records what the daemon says of the named volumes a container mounts that
+// were created with driver options, the way sdocker run resolves them.
+func gatherVolumes(ctx context.Context, api API, s *Snapshot, c Container) error {
+	mounts := containerMounts(c)
+	if err := wrapper.ResolveVolumes(ctx, api, mounts); err != nil {
+		return fmt.Errorf("inspecting the volumes of container %s: %w", c.Name, err)
+	}
+	for _, m := range mounts {
+		if m.Type == "volume" && len(m.Options) > 0 {
+			if s.Volumes == nil {
+				s.Volumes = map[string]Volume{}
+			}
+			s.Volumes[m.Source] = Volume{Driver: m.Driver, Options: m.Options}
+		}
+	}
+	return nil
 }
 
 func gatherConfig(ctx context.Context, o Options, s *Snapshot, sock string, users, groups idNames) {

@@ -33,8 +33,8 @@ func checkHost(s *Snapshot) []Finding {
 			g.GID, strings.Join(g.Members, ", ")),
 			"keep only administrators in the docker group (gpasswd -d USER docker); give others sdocker through sudo or a rootless daemon")
 	}
-	if h := s.Host.DockerHost; strings.HasPrefix(h, "tcp://") && s.Host.DockerTLSVerify == "" {
-		add("SD-DOCKER-HOST", High, fmt.Sprintf("DOCKER_HOST=%s without DOCKER_TLS_VERIFY: docker clients talk to the daemon in clear and trust whoever answers", h),
+	if _, tcp := tcpHost(s.Host.DockerHost); tcp && s.Host.DockerTLSVerify == "" {
+		add("SD-DOCKER-HOST", High, fmt.Sprintf("DOCKER_HOST=%s without DOCKER_TLS_VERIFY: docker clients talk to the daemon in clear and trust whoever answers", s.Host.DockerHost),
 			"export DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH with certificates from `sdocker tls init`, or use the unix socket")
 	}
 	return out

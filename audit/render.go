@@ -11,7 +11,19 @@ import (
 var Formats = []string{"text", "json", "sarif"}
 
 // Render writes the report in a format: text for people, json and sarif for tools. The JSON
-// and SARIF shapes are stable (see docs in Render*).
+// and SARIF shapes are stable (see jsonReport and sarifLog).
+//
+// SARIF consumers (GitHub code scanning among them) need a file for every result, and a
+// daemon has none to offer but its daemon.json. Each result's physical location is therefore a
+// stable URI per target:
+//
+//	daemon                 file:///etc/docker/daemon.json (the file read), else docker://daemon
+//	host                   docker://host
+//	container NAME (…)     docker://container/NAME
+//	engine, containerd,    docker://engine, docker://containerd, docker://runc
+//	runc
+//
+// The target itself is also given as the result's logical location.
 func Render(w io.Writer, r Report, format, toolVersion string) error {
 	switch format {
 	case "text":

@@ -23,6 +23,16 @@ type Snapshot struct {
 	BridgeICC  string
 	Host       Host
 	Containers []Container
+	// Volumes are the daemon's answers to GET /volumes/{name} for the named volumes the
+	// containers mount that were created with driver options (a local volume with o=bind is a
+	// bind of its device).
+	Volumes map[string]Volume `json:",omitempty"`
+}
+
+// Volume is the part of GET /volumes/{name} the checks read.
+type Volume struct {
+	Driver  string
+	Options map[string]string
 }
 
 // DaemonInfo is the part of GET /info the checks read.
@@ -134,6 +144,7 @@ type Container struct {
 	HostConfig      HostConfig
 	Mounts          []struct {
 		Type        string
+		Name        string // a volume's name
 		Source      string
 		Destination string
 	}
@@ -146,11 +157,17 @@ type HostConfig struct {
 	PidMode, IpcMode, UTSMode, UsernsMode, CgroupnsMode, NetworkMode string
 	Binds                                                            []string
 	Mounts                                                           []struct {
-		Type   string
-		Source string
-		Target string
+		Type          string
+		Source        string
+		Target        string
+		VolumeOptions struct{ Subpath string }
 	}
-	Devices []struct {
+	// MaskedPaths and ReadonlyPaths are the /proc and /sys paths hidden from the container or
+	// made read-only. The daemon fills docker's defaults in when a request leaves them unset;
+	// an empty (not absent) list is --security-opt systempaths=unconfined, which the CLI sends
+	// as empty lists rather than as a security option.
+	MaskedPaths, ReadonlyPaths []string
+	Devices                    []struct {
 		PathOnHost      string
 		PathInContainer string
 	}

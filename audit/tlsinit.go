@@ -4,9 +4,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -27,7 +27,8 @@ const (
 
 // TLSOptions says what TLSInit creates.
 type TLSOptions struct {
-	// Dir receives the files; it is created (0700) when missing.
+	// Dir receives the files; it is created (0700) when missing, and refused when someone
+	// else could change files in it. The client's files go to its subdirectory client/.
 	Dir string
 	// DNSNames and IPs are the server certificate's subject alternative names: every name and
 	// address clients use to reach the daemon.
@@ -36,7 +37,8 @@ type TLSOptions struct {
 	// ClientName is the client certificate's common name; empty means "sdocker-client".
 	ClientName string
 	// LeafDays is the lifetime of the server and client certificates; 0 means DefaultLeafDays.
-	// CADays is the CA's; 0 means DefaultCADays. A leaf never outlives its CA.
+	// CADays is the CA's; 0 means DefaultCADays. A leaf never outlives its CA. A negative
+	// lifetime is an error.
 	LeafDays, CADays int
 	// Force overwrites existing files; without it TLSInit refuses to touch any.
 	Force bool
@@ -44,31 +46,6 @@ type TLSOptions struct {
 	Now time.Time
 	// Rand is the randomness for keys and serial numbers; nil means crypto/rand.
 	Rand io.Reader
-}
-
-// TLSFiles are the paths TLSInit wrote. The client files carry the names the docker CLI looks
-// for in DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem).
-type TLSFiles struct {
-	Dir        string `json:"dir"`
-	CA         string `json:"tlscacert"`
-	CAKey      string `json:"ca_key"`
-	ServerCert string `json:"server_cert"`
-	ServerKey  string `json:"server_key"`
-	ClientCert string `json:"client_cert"`
-	ClientKey  string `json:"client_key"`
-}
-
-// ErrExists is returned (wrapped) when TLSInit would overwrite a file and Force is not set.
-var ErrExists = errors.New("refusing to overwrite existing TLS files (use --force)")
-
-// TLSFilesIn names the files of a TLS directory.
-func TLSFilesIn(dir string) TLSFiles {
-	p := func(name string) string { return filepath.Join(dir, name) }
-	return TLSFiles{
-		Dir: dir, CA: p("ca.pem"), CAKey: p("ca-key.pem"),
-		ServerCert: p("server-cert.pem"), ServerKey: p("server-key.pem"),
-		ClientCert: p("cert.pem"), ClientKey: p("key.pem"),
-	}
 }
 
 // TLSInit creates a CA, a server certificate (server auth, with the given SANs) and a client
@@ -80,11 +57,19 @@ func TLSInit(o TLSOptions) (TLSFiles, error) {
 	if len(o.DNSNames) == 0 && len(o.IPs) == 0 {
 		return TLSFiles{}, errors.New("creating TLS material: the server certificate needs at least one host name or IP address")
 	}
+	if o.LeafDays < 0 || o.CADays < 0 {
+		return TLSFiles{}, fmt.Errorf("creating TLS material: a certificate lifetime must be positive (%d days, CA %d days)", o.LeafDays, o.CADays)
+	}
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
 		return TLSFiles{}, fmt.Errorf("creating TLS material: %w", err)
 	}
 	f := TLSFilesIn(dir)
+	for _, d := range []string{f.Dir, f.ClientDir} {
+		if err := privateDir(d); err != nil {
+			return TLSFiles{}, err
+		}
+	}
 	if !o.Force {
 		var existing []string
 		for _, p := range f.all() {
@@ -97,9 +82,6 @@ func TLSInit(o TLSOptions) (TLSFiles, error) {
 		}
 	}
 	o = o.withDefaults()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return TLSFiles{}, fmt.Errorf("creating TLS directory: %w", err)
-	}
 
 	caKey, caCert, caDER, err := o.newCA()
 	if err != nil {
@@ -110,7 +92,7 @@ func TLSInit(o TLSOptions) (TLSFiles, error) {
 		leafEnd = caCert.NotAfter
 	}
 	server := &x509.Certificate{
-		Subject:     pkix.Name{CommonName: o.serverName()},
+		Subject:     pkix.Name{CommonName: o.ServerName()},
 		DNSNames:    o.DNSNames,
 		IPAddresses: o.IPs,
 		KeyUsage:    x509.KeyUsageDigitalSignature,
@@ -136,7 +118,7 @@ func TLSInit(o TLSOptions) (TLSFiles, error) {
 	}{
 		{f.CAKey, caKey, 0o600}, {f.CA, certPEM(caDER), 0o644},
 		{f.ServerKey, serverKey, 0o600}, {f.ServerCert, certPEM(serverDER), 0o644},
-		{f.ClientKey, clientKey, 0o600}, {f.ClientCert, certPEM(clientDER), 0o644},
+		{f.ClientCA, certPEM(caDER), 0o644}, {f.ClientKey, clientKey, 0o600}, {f.ClientCert, certPEM(clientDER), 0o644},
 	}
 	for _, w := range writes {
 		if err := writeFile(w.path, w.pem, w.mode, o.Force); err != nil {
@@ -144,10 +126,6 @@ func TLSInit(o TLSOptions) (TLSFiles, error) {
 		}
 	}
 	return f, nil
-}
-
-func (f TLSFiles) all() []string {
-	return []string{f.CA, f.CAKey, f.ServerCert, f.ServerKey, f.ClientCert, f.ClientKey}
 }
 
 func (o TLSOptions) withDefaults() TLSOptions {
@@ -170,7 +148,9 @@ func (o TLSOptions) withDefaults() TLSOptions {
 	return o
 }
 
-func (o TLSOptions) serverName() string {
+// ServerName is the server certificate's common name: its first DNS name, else its first IP
+// address. Clients reach the daemon by that name.
+func (o TLSOptions) ServerName() string {
 	if len(o.DNSNames) > 0 {
 		return o.DNSNames[0]
 	}
@@ -208,6 +188,8 @@ func (o TLSOptions) newCA() (keyPEM []byte, cert *x509.Certificate, der []byte, 
 	return keyPEM, cert, der, err
 }
 
+// newLeaf creates a key and a certificate from tmpl signed by the CA, with a subject key
+// identifier (RFC 5280 §4.2.1.2; the authority key identifier comes from the CA's).
 func (o TLSOptions) newLeaf(tmpl *x509.Certificate, notAfter time.Time, ca *x509.Certificate, caKeyPEM []byte) ([]byte, []byte, error) {
 	caKey, err := parseKey(caKeyPEM)
 	if err != nil {
@@ -215,19 +197,33 @@ func (o TLSOptions) newLeaf(tmpl *x509.Certificate, notAfter time.Time, ca *x509
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), o.Rand)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("creating a key: %w", err)
 	}
 	if tmpl.SerialNumber, err = o.serial(); err != nil {
+		return nil, nil, err
+	}
+	if tmpl.SubjectKeyId, err = subjectKeyID(&key.PublicKey); err != nil {
 		return nil, nil, err
 	}
 	tmpl.NotBefore, tmpl.NotAfter = o.Now.Add(-5*time.Minute), notAfter
 	tmpl.BasicConstraintsValid = true
 	der, err := x509.CreateCertificate(o.Rand, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("signing the certificate: %w", err)
 	}
 	keyPEM, err := keyToPEM(key)
 	return keyPEM, der, err
+}
+
+// subjectKeyID is the SHA-1 of the public key's bits (RFC 5280 §4.2.1.2, method 1), as Go
+// computes it for CA certificates.
+func subjectKeyID(pub *ecdsa.PublicKey) ([]byte, error) {
+	k, err := pub.ECDH()
+	if err != nil {
+		return nil, fmt.Errorf("computing the subject key identifier: %w", err)
+	}
+	sum := sha1.Sum(k.Bytes())
+	return sum[:], nil
 }
 
 func (o TLSOptions) serial() (*big.Int, error) {
@@ -264,59 +260,4 @@ func parseKey(p []byte) (*ecdsa.PrivateKey, error) {
 
 func certPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
-// writeFile writes through a temporary file and a rename, so a key is never visible with a
-// wider mode, and an existing file is replaced only when overwrite is set.
-func writeFile(path string, data []byte, mode os.FileMode, overwrite bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if !overwrite {
-		// Link fails if path appeared meanwhile; rename would silently replace it.
-		if err := os.Link(tmp.Name(), path); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
-// DaemonConfig is the daemon.json fragment that makes dockerd listen on hosts with TLS and
-// verify client certificates against the CA.
-func (f TLSFiles) DaemonConfig(hosts []string) ([]byte, error) {
-	frag := struct {
-		TLSVerify bool     `json:"tlsverify"`
-		TLSCACert string   `json:"tlscacert"`
-		TLSCert   string   `json:"tlscert"`
-		TLSKey    string   `json:"tlskey"`
-		Hosts     []string `json:"hosts"`
-	}{true, f.CA, f.ServerCert, f.ServerKey, hosts}
-	out, err := json.MarshalIndent(frag, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encoding daemon.json: %w", err)
-	}
-	return append(out, '\n'), nil
-}
-
-// ClientEnv is the environment that points the docker CLI (and sdocker) at host with the
-// client certificate, verifying the daemon's.
-func (f TLSFiles) ClientEnv(host string) []string {
-	return []string{"DOCKER_HOST=" + host, "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=" + f.Dir}
 }

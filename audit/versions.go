@@ -31,7 +31,7 @@ func (v Vuln) Title() string {
 // Vulns is the table of minimum versions. Sources: the projects' security advisories
 // (GitHub Security Advisories of moby/moby, containerd/containerd, opencontainers/runc).
 var Vulns = []Vuln{
-	{"runc", "CVE-2019-5736", "a container can overwrite the host's runc binary and run code as root on the host", []string{"1.0.0-rc6"}, Critical, false},
+	{"runc", "CVE-2019-5736", "a container can overwrite the host's runc binary and run code as root on the host", []string{"1.0.0-rc7"}, Critical, false},
 	{"runc", "CVE-2024-21626", "a leaked file descriptor lets a container or an image's WORKDIR reach the host filesystem", []string{"1.1.12"}, Critical, false},
 	{"runc", "CVE-2025-31133", "masked-path races let a container write to host /proc files and escape", []string{"1.2.8", "1.3.3", "1.4.0-rc.3"}, High, false},
 	{"runc", "CVE-2025-52565", "a /dev/console bind race lets a container write to host /proc files and escape", []string{"1.2.8", "1.3.3", "1.4.0-rc.3"}, High, false},

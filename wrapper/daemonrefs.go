@@ -35,26 +35,8 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 			}
 		}
 	}
-	// A named volume is whatever its driver options say: look them up.
-	for i, m := range r.Mounts {
-		if m.Type != "volume" || m.Source == "" || strings.HasPrefix(m.Source, "/") || len(m.Options) > 0 {
-			continue
-		}
-		var v struct {
-			Driver  string
-			Options map[string]string
-		}
-		err := eng.Get(ctx, "/volumes/"+url.PathEscape(m.Source), &v)
-		if errors.Is(err, ErrNotFound) {
-			continue // docker will create an ordinary volume
-		}
-		if err != nil {
-			return fmt.Errorf("inspecting volume %s for %s: %w", m.Source, m.Typed, err)
-		}
-		if len(v.Options) > 0 {
-			r.Mounts[i].Driver, r.Mounts[i].Options = v.Driver, v.Options
-			r.Mounts[i].Typed = fmt.Sprintf("%s (volume %s, created with %s)", m.Typed, m.Source, optionList(v.Options))
-		}
+	if err := ResolveVolumes(ctx, eng, r.Mounts); err != nil {
+		return err
 	}
 	// A network named by ID (or a prefix of it) may be the default bridge or the host's.
 	for i, n := range r.Networks {
@@ -99,6 +81,39 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 	if r.IPC != nil {
 		if err := sharedNamespace(ctx, eng, r.IPC, func(c inspected) string { return c.HostConfig.IpcMode }); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Getter is what ResolveVolumes needs of the Engine API (*Engine has it).
+type Getter interface {
+	Get(ctx context.Context, path string, out any) error
+}
+
+// ResolveVolumes fills the Driver and Options of the named volumes among mounts from the
+// daemon (GET /volumes/{name}): a named volume is whatever its driver options say.
+func ResolveVolumes(ctx context.Context, api Getter, mounts []defaults.Mount) error {
+	for i, m := range mounts {
+		// Options typed with --mount apply only when docker creates the volume: an existing
+		// volume is what it was created as, whatever the command line says.
+		if m.Type != "volume" || m.Source == "" || strings.HasPrefix(m.Source, "/") {
+			continue
+		}
+		var v struct {
+			Driver  string
+			Options map[string]string
+		}
+		err := api.Get(ctx, "/volumes/"+url.PathEscape(m.Source), &v)
+		if errors.Is(err, ErrNotFound) {
+			continue // docker will create an ordinary volume
+		}
+		if err != nil {
+			return fmt.Errorf("inspecting volume %s for %s: %w", m.Source, m.Typed, err)
+		}
+		mounts[i].Driver, mounts[i].Options = v.Driver, v.Options
+		if len(v.Options) > 0 {
+			mounts[i].Typed = fmt.Sprintf("%s (volume %s, created with %s)", m.Typed, m.Source, optionList(v.Options))
 		}
 	}
 	return nil

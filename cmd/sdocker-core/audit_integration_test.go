@@ -252,7 +252,9 @@ func TestTLSInitSecuresADaemonAndItAuditsClean(t *testing.T) {
 	if r := sdocker(t, "tls", "init", "--dir", tlsDir, "--ip", "127.0.0.1"); r.code != exitFailure || !strings.Contains(r.stderr, "refusing to overwrite") {
 		t.Fatalf("second sdocker tls init: %+v, want a refusal", r)
 	}
-	ca, cert, key := filepath.Join(tlsDir, "ca.pem"), filepath.Join(tlsDir, "cert.pem"), filepath.Join(tlsDir, "key.pem")
+	// The client's files are in client/, apart from the CA's key and the daemon's.
+	ca := filepath.Join(tlsDir, "ca.pem")
+	cert, key := filepath.Join(tlsDir, "client", "cert.pem"), filepath.Join(tlsDir, "client", "key.pem")
 	d := startDaemon(t, map[string]any{
 		"tlsverify": true, "tlscacert": ca,
 		"tlscert": filepath.Join(tlsDir, "server-cert.pem"), "tlskey": filepath.Join(tlsDir, "server-key.pem"),
@@ -266,8 +268,13 @@ func TestTLSInitSecuresADaemonAndItAuditsClean(t *testing.T) {
 	}
 	// Without a client certificate the daemon refuses the connection.
 	onlyCA := t.TempDir()
-	data, _ := os.ReadFile(ca)
-	os.WriteFile(filepath.Join(onlyCA, "ca.pem"), data, 0o644)
+	data, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(onlyCA, "ca.pem"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r = runBin(t, sdockerBin, "", []string{"DOCKER_CERT_PATH=" + onlyCA}, "-H", d.tcp, "--tlsverify", "ps")
 	if r.code == 0 || !strings.Contains(r.stderr, "certificate") {
 		t.Fatalf("sdocker ps without a client certificate: %+v, want the daemon to refuse it", r)

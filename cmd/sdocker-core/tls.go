@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"sdocker/audit"
@@ -46,6 +47,13 @@ func cmdTLS(args []string, e env) error {
 	if fs.NArg() > 0 {
 		return &wrapper.UsageError{Msg: tlsUsage}
 	}
+	if *days <= 0 {
+		return &wrapper.UsageError{Msg: fmt.Sprintf("--days %d: a certificate lifetime must be a positive number of days", *days)}
+	}
+	listenPort, err := listenAddr(*listen)
+	if err != nil {
+		return err
+	}
 	opts := audit.TLSOptions{Dir: *dir, DNSNames: hosts, LeafDays: *days, Force: *force}
 	for _, s := range ips {
 		ip := net.ParseIP(s)
@@ -69,22 +77,37 @@ func cmdTLS(args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(*listen, "tcp://"))
-	clientHost := "tcp://" + net.JoinHostPort(serverName(opts), port)
-	fmt.Fprintf(e.stdout, "Wrote a CA, a server certificate and a client certificate to %s.\n", files.Dir)
+	clientHost := "tcp://" + net.JoinHostPort(opts.ServerName(), listenPort)
+	fmt.Fprintf(e.stdout, "Wrote a CA and a server certificate to %s, and a client certificate to %s.\n", files.Dir, files.ClientDir)
 	fmt.Fprintf(e.stdout, "Keep %s offline once you have issued what you need: whoever holds it can mint client certificates.\n\n", files.CAKey)
 	fmt.Fprintf(e.stdout, "daemon.json fragment (copy the server files where dockerd can read them and adjust the paths;\n"+
 		"where the service starts dockerd with -H, drop \"hosts\" here or from the service):\n%s\n", frag)
-	fmt.Fprintln(e.stdout, "Client environment:")
+	fmt.Fprintf(e.stdout, "Client environment (copy %s to the client; it holds no other key than the client's):\n", files.ClientDir)
 	for _, kv := range files.ClientEnv(clientHost) {
 		fmt.Fprintln(e.stdout, "export "+kv)
 	}
 	return nil
 }
 
-func serverName(o audit.TLSOptions) string {
-	if len(o.DNSNames) > 0 {
-		return o.DNSNames[0]
+// listenAddr checks a --listen value (tcp://HOST:PORT, HOST may be empty for every address)
+// and returns its port.
+func listenAddr(listen string) (string, error) {
+	bad := func(why string) error {
+		return &wrapper.UsageError{Msg: fmt.Sprintf("--listen %q: %s; give tcp://ADDRESS:PORT, e.g. tcp://0.0.0.0:2376", listen, why)}
 	}
-	return o.IPs[0].String()
+	rest, ok := strings.CutPrefix(listen, "tcp://")
+	if !ok {
+		return "", bad("dockerd listens with TLS on tcp:// only")
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		return "", bad("no port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", bad("the port must be a number from 1 to 65535")
+	}
+	if host == "" || strings.ContainsAny(host, "/?#@ ") {
+		return "", bad("no valid address (use 0.0.0.0 for every address)")
+	}
+	return port, nil
 }

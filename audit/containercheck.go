@@ -1,0 +1,234 @@
+package audit
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"sdocker/defaults"
+)
+
+func containerTarget(c Container) string {
+	id := c.ID
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	return fmt.Sprintf("container %s (%s, %s, image %s)", strings.TrimPrefix(c.Name, "/"), id, c.State.Status, c.Config.Image)
+}
+
+// daemonFacts are what the decision needs to know of the audited daemon, from its info.
+func daemonFacts(i DaemonInfo) defaults.Facts {
+	f := defaults.Facts{Known: true, LogDriver: i.LoggingDriver, SeccompBuiltin: true}
+	_, f.AppArmor = i.securityOption("apparmor")
+	if sc, ok := i.securityOption("seccomp"); ok {
+		switch sc["profile"] {
+		case "default", "builtin", "":
+		default:
+			f.SeccompBuiltin = false
+		}
+	}
+	return f
+}
+
+func checkContainers(s *Snapshot, o CheckOptions) []Finding {
+	var out []Finding
+	facts := daemonFacts(s.Info)
+	socks := daemonSockets(s)
+	for _, c := range s.Containers {
+		target := containerTarget(c)
+		req := ContainerRequest(c, s)
+		// A bind of the audited daemon's own socket (or of a directory holding it) is root on
+		// the host whatever the socket is called and whatever the policy's deny list says.
+		sockBinds := map[string]bool{}
+		for _, m := range req.Mounts {
+			if sock, ok := bindsSocket(m, socks, o.ResolvePath); ok {
+				sockBinds[m.Typed] = true
+				out = append(out, finding("CIS-5.32", Critical, target,
+					fmt.Sprintf("%s: the container can reach the daemon's socket %s, and so is root on the host", m.Typed, sock),
+					"recreate the container without this bind; a container that must drive docker should talk to a proxy that allows only what it needs"))
+			}
+		}
+		d := defaults.Decide(defaults.Input{Policy: o.Policy, Request: req, Facts: facts, Now: o.Now, ResolvePath: o.ResolvePath})
+		for _, v := range d.Violations {
+			if v.Rule == defaults.RuleMounts && sockBinds[v.Arg] {
+				continue // reported above
+			}
+			id, sev := violationID(v)
+			out = append(out, finding(id, sev, target, fmt.Sprintf("%s: %s (policy rule %s)", v.Arg, v.Message, v.Rule), containerFix(v.Hint)))
+		}
+		for _, v := range d.Excepted {
+			out = append(out, finding("SD-POLICY-EXCEPTED", Info, target, fmt.Sprintf("%s: %s (policy rule %s), allowed by an exception: %s", v.Arg, v.Message, v.Rule, v.Excepted),
+				"review the exception before it expires"))
+		}
+		seen := map[string]bool{}
+		for _, inj := range d.Injected {
+			id, sev, evidence := missingID(inj, c)
+			if id == "" || seen[id] {
+				continue
+			}
+			seen[id] = true
+			out = append(out, finding(id, sev, target, evidence,
+				fmt.Sprintf("recreate it with --%s=%s (sdocker run adds it)", inj.Flag, inj.Value)))
+		}
+	}
+	return out
+}
+
+func containerFix(hint string) string {
+	return "recreate the container without it (with sdocker, which refuses it); or " + hint
+}
+
+// daemonSockets are the unix sockets of the audited daemon: the one the audit talks to, and
+// those its configuration listens on.
+func daemonSockets(s *Snapshot) []string {
+	var out []string
+	add := func(p string) {
+		if p != "" {
+			out = append(out, canonicalPath(p))
+		}
+	}
+	if p, ok := strings.CutPrefix(s.Endpoint.Host, "unix://"); ok {
+		add(p)
+	}
+	if s.Host.Socket != nil {
+		add(s.Host.Socket.Path)
+	}
+	if s.Config != nil {
+		for _, h := range s.Config.Hosts {
+			if p, ok := strings.CutPrefix(h, "unix://"); ok {
+				add(p)
+			}
+		}
+	}
+	return out
+}
+
+// bindsSocket reports whether a bind's source, before or after resolving its symlinks, is one
+// of the daemon's sockets or a directory above one (but not /, which is reported as the
+// host's whole filesystem), and names that socket.
+func bindsSocket(m defaults.Mount, socks []string, resolve func(string) (string, error)) (string, bool) {
+	if m.Type != "bind" || !strings.HasPrefix(m.Source, "/") {
+		return "", false
+	}
+	srcs := []string{canonicalPath(m.Source)}
+	if resolve != nil {
+		if r, err := resolve(m.Source); err == nil {
+			srcs = append(srcs, canonicalPath(r))
+		}
+	}
+	for _, src := range srcs {
+		for _, sock := range socks {
+			if src == sock || src != "/" && strings.HasPrefix(sock, src+"/") {
+				return sock, true
+			}
+		}
+	}
+	return "", false
+}
+
+// canonicalPath cleans a host path and spells /var/run as /run (the same directory).
+func canonicalPath(p string) string {
+	p = path.Clean("/" + p)
+	if p == "/var/run" || strings.HasPrefix(p, "/var/run/") {
+		p = "/run" + strings.TrimPrefix(p, "/var/run")
+	}
+	return p
+}
+
+// violationID maps a policy violation to a check ID and severity.
+func violationID(v defaults.Violation) (string, Severity) {
+	arg := v.Arg
+	switch v.Rule {
+	case defaults.RulePrivileged:
+		return "CIS-5.5", Critical
+	case defaults.RuleCapabilities:
+		if c, ok := strings.CutPrefix(arg, "HostConfig.CapAdd="); ok && defaults.NormalizeCapability(c) == "ALL" {
+			return "CIS-5.4", Critical // every capability: privileged mode by another name
+		}
+		return "CIS-5.4", High
+	case defaults.RuleNoNewPrivileges:
+		return "CIS-5.26", Medium
+	case defaults.RuleSeccomp:
+		return "CIS-5.22", High
+	case defaults.RuleAppArmor:
+		return "CIS-5.2", High
+	case defaults.RuleSecurityOpt:
+		return "SD-SECURITY-OPT", High
+	case defaults.RuleDevices:
+		return "CIS-5.18", High
+	case defaults.RuleNetwork:
+		return "CIS-5.30", Low
+	case defaults.RuleMounts:
+		if strings.Contains(v.Message, "docker.sock") || exposesDockerSocket(arg) {
+			return "CIS-5.32", Critical
+		}
+		return "CIS-5.6", High
+	case defaults.RuleHostNamespaces:
+		switch {
+		case strings.HasPrefix(arg, "HostConfig.PidMode"):
+			return "CIS-5.16", High
+		case strings.HasPrefix(arg, "HostConfig.NetworkMode"):
+			return "CIS-5.10", High
+		case strings.HasPrefix(arg, "HostConfig.IpcMode"):
+			return "CIS-5.17", Medium
+		case strings.HasPrefix(arg, "HostConfig.UTSMode"):
+			return "CIS-5.21", Medium
+		case strings.HasPrefix(arg, "HostConfig.UsernsMode"):
+			return "CIS-5.31", Medium
+		}
+		return "SD-CGROUPNS", Medium
+	case defaults.RuleResources:
+		switch {
+		case strings.HasPrefix(arg, "HostConfig.PidsLimit"):
+			return "CIS-5.29", Medium
+		case strings.HasPrefix(arg, "HostConfig.NanoCpus"), strings.HasPrefix(arg, "HostConfig.CpuQuota"):
+			return "CIS-5.12", Low
+		}
+		return "CIS-5.11", Medium
+	}
+	return "SD-POLICY-" + strings.ToUpper(string(v.Rule)), Medium
+}
+
+// exposesDockerSocket reports whether a bind, named as ContainerRequest types it, has a socket
+// called docker.sock or its usual directory as its source.
+func exposesDockerSocket(typed string) bool {
+	src := typed
+	switch {
+	case strings.HasPrefix(typed, "HostConfig.Binds="):
+		src, _, _ = strings.Cut(strings.TrimPrefix(typed, "HostConfig.Binds="), ":")
+	case strings.HasPrefix(typed, "Mounts: "), strings.HasPrefix(typed, "HostConfig.Mounts: "):
+		src, _, _ = strings.Cut(typed[strings.Index(typed, ": ")+2:], " on ")
+	}
+	src = path.Clean(src)
+	return path.Base(src) == "docker.sock" || src == "/run" || src == "/var/run"
+}
+
+// missingID maps a setting the policy would have added to the check it fails: the container
+// lacks that hardening.
+func missingID(inj defaults.Injection, c Container) (id string, sev Severity, evidence string) {
+	switch {
+	case inj.Flag == "cap-drop":
+		return "CIS-5.4", Medium, "keeps docker's default capabilities (no --cap-drop=ALL)"
+	case inj.Flag == "security-opt" && inj.Value == "no-new-privileges":
+		return "CIS-5.26", Medium, "processes can gain privileges through setuid binaries (no no-new-privileges, neither on the container nor on the daemon)"
+	case inj.Flag == "security-opt" && strings.HasPrefix(inj.Value, "apparmor="):
+		return "CIS-5.2", Low, "runs without an AppArmor profile"
+	case inj.Flag == "security-opt":
+		return "CIS-5.22", Medium, "runs without the policy's seccomp profile"
+	case inj.Flag == "memory":
+		return "CIS-5.11", Medium, "has no memory limit: it can exhaust the host's memory"
+	case inj.Flag == "cpus" || inj.Flag == "cpu-quota":
+		return "CIS-5.12", Low, "has no CPU limit"
+	case inj.Flag == "pids-limit":
+		return "CIS-5.29", Low, "has no process limit: a fork bomb takes the host down"
+	case inj.Flag == "network":
+		return "CIS-5.30", Low, "is on the default bridge, where every container reaches every other"
+	case inj.Flag == "log-opt":
+		if c.HostConfig.LogConfig.Type == "local" {
+			return "", 0, "" // the local driver rotates by default
+		}
+		return "SD-LOG-ROTATION", Low, fmt.Sprintf("its %s log is not rotated (no %s)", firstNonEmpty(c.HostConfig.LogConfig.Type, "json-file"),
+			path.Base(strings.SplitN(inj.Value, "=", 2)[0]))
+	}
+	return "", 0, ""
+}
