@@ -73,6 +73,18 @@ func forward(argv []string, e env) error {
 		}
 	}
 	d := defaults.Decide(in)
+	if inv.Command == "update" && d.Allowed {
+		// Each container's current limits complete what the flags change.
+		for _, c := range inv.Args {
+			one := in
+			if one.Request, err = wrapper.WithCurrentLimits(ctx, eng, in.Request, c); err != nil {
+				return err
+			}
+			if d = defaults.Decide(one); !d.Allowed {
+				break
+			}
+		}
+	}
 	if err := report(e, d); err != nil {
 		return err
 	}
@@ -253,12 +265,7 @@ func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string) error 
 }
 
 // checkTransport refuses a TCP daemon without TLS verification unless the policy allows it.
-// On the pass-through path only what needs no file read is resolved (-H, DOCKER_HOST and an
-// explicitly named context); decided commands resolve the endpoint fully.
 func checkTransport(inv *wrapper.Invocation, e env) error {
-	if inv.Command == "" && !inv.ExplicitEndpoint(e.getenv) {
-		return nil
-	}
 	ep, err := inv.Endpoint(e.getenv)
 	if err != nil || !ep.InsecureTCP() {
 		return err

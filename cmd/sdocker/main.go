@@ -44,8 +44,12 @@ func needsCore(args []string) bool {
 	if inv.Command != "" && !inv.Help {
 		return true
 	}
+	// The daemon must not be a TCP one without TLS verification: named on the command line or in
+	// the environment, or by the config file's current context (one small file read).
 	if !inv.ExplicitEndpoint(os.Getenv) {
-		return false
+		if name := inv.CurrentContext(os.Getenv); name == "" || name == "default" {
+			return false
+		}
 	}
 	ep, err := inv.Endpoint(os.Getenv)
 	return err != nil || ep.InsecureTCP()

@@ -79,30 +79,110 @@ func (inv *Invocation) Endpoint(getenv func(string) string) (Endpoint, error) {
 	if len(hosts) > 1 {
 		return Endpoint{}, usagef("specify only one -H")
 	}
+	// The "default" context is the one made of -H, DOCKER_HOST and the TLS flags.
 	switch {
-	case len(hosts) == 1:
-		return inv.tlsFromFlags(Endpoint{Host: hosts[0], Source: "-H"}, cfg, getenv), nil
+	case len(hosts) == 1 || (hasCtx && ctxName == "default"):
 	case hasCtx:
+		return contextEndpoint(cfg, ctxName)
 	case getenv("DOCKER_HOST") != "":
-		return inv.tlsFromFlags(Endpoint{Host: getenv("DOCKER_HOST"), Source: "DOCKER_HOST"}, cfg, getenv), nil
 	case getenv("DOCKER_CONTEXT") != "":
-		ctxName = getenv("DOCKER_CONTEXT")
+		if name := getenv("DOCKER_CONTEXT"); name != "default" {
+			return contextEndpoint(cfg, name)
+		}
 	default:
-		ctxName = currentContext(cfg)
+		if name := currentContext(cfg); name != "" && name != "default" {
+			return contextEndpoint(cfg, name)
+		}
 	}
-	if ctxName == "" || ctxName == "default" {
-		return inv.tlsFromFlags(Endpoint{Host: DefaultHost, Source: "default"}, cfg, getenv), nil
+	e := inv.tlsFromFlags(cfg, getenv)
+	host, source := getenv("DOCKER_HOST"), "DOCKER_HOST"
+	if len(hosts) == 1 {
+		host, source = hosts[0], "-H"
 	}
-	return contextEndpoint(cfg, ctxName)
+	if strings.TrimSpace(host) == "" {
+		source = "default"
+	}
+	var err error
+	if e.Host, err = ParseHost(host, e.TLS); err != nil {
+		return Endpoint{}, err
+	}
+	e.Source = source
+	return e, nil
 }
 
-func (inv *Invocation) tlsFromFlags(e Endpoint, cfg string, getenv func(string) string) Endpoint {
-	tlsFlag, _ := inv.global("tls")
+// ParseHost reads a daemon address the way docker does: spaces trimmed, no scheme meaning
+// tcp://, a missing TCP host or port filled in; empty means the default socket, or
+// tcp://localhost:2376 when TLS is on.
+func ParseHost(val string, tls bool) (string, error) {
+	host := strings.TrimSpace(val)
+	if host == "" {
+		if tls {
+			return "tcp://localhost:2376", nil
+		}
+		return DefaultHost, nil
+	}
+	proto, addr, ok := strings.Cut(host, "://")
+	if !ok {
+		proto, addr = "tcp", host
+	}
+	switch proto {
+	case "unix", "npipe", "fd", "ssh":
+		return host, nil
+	case "tcp":
+	default:
+		return "", usagef("invalid daemon host %q: the scheme must be tcp, unix, npipe, fd or ssh", val)
+	}
+	addr, path, _ := strings.Cut(addr, "/")
+	h, port := splitHostPort(addr)
+	if h == "" {
+		h = "localhost"
+	}
+	if port == "" {
+		port = "2375"
+		if tls {
+			port = "2376"
+		}
+	}
+	if strings.Contains(h, ":") {
+		h = "[" + h + "]"
+	}
+	out := "tcp://" + h + ":" + port
+	if path != "" {
+		out += "/" + path
+	}
+	return out, nil
+}
+
+// splitHostPort splits "host:port", "[v6]:port", "host" or ":port" (no package net: the
+// front links only the grammar).
+func splitHostPort(addr string) (host, port string) {
+	if strings.HasPrefix(addr, "[") {
+		if i := strings.Index(addr, "]"); i > 0 {
+			return addr[1:i], strings.TrimPrefix(addr[i+1:], ":")
+		}
+	}
+	if strings.Count(addr, ":") > 1 {
+		return addr, "" // a bare IPv6 address
+	}
+	h, p, _ := strings.Cut(addr, ":")
+	return h, p
+}
+
+// tlsFromFlags reads the TLS settings of the default context: --tls (or DOCKER_TLS) turns TLS
+// on, --tlsverify (given at all, whatever its value) turns it on too, and verification follows
+// --tlsverify, else DOCKER_TLS_VERIFY.
+func (inv *Invocation) tlsFromFlags(cfg string, getenv func(string) string) Endpoint {
+	var e Endpoint
+	tlsOn := getenv("DOCKER_TLS") != ""
+	if v, ok := inv.global("tls"); ok {
+		tlsOn = IsTrue(v)
+	}
 	e.Verify = getenv("DOCKER_TLS_VERIFY") != ""
-	if v, ok := inv.global("tlsverify"); ok {
+	v, verifySet := inv.global("tlsverify")
+	if verifySet {
 		e.Verify = IsTrue(v)
 	}
-	e.TLS = IsTrue(tlsFlag) || e.Verify
+	e.TLS = tlsOn || verifySet || e.Verify
 	if !e.TLS {
 		return e
 	}
@@ -133,8 +213,7 @@ func currentContext(cfg string) string {
 }
 
 func contextEndpoint(cfg, name string) (Endpoint, error) {
-	sum := sha256.Sum256([]byte(name))
-	id := hex.EncodeToString(sum[:])
+	id := contextID(name)
 	data, err := os.ReadFile(filepath.Join(cfg, "contexts", "meta", id, "meta.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return Endpoint{}, usagef("context %q does not exist", name)
@@ -155,16 +234,22 @@ func contextEndpoint(cfg, name string) (Endpoint, error) {
 	if !ok || ep.Host == "" {
 		return Endpoint{}, fmt.Errorf("context %q has no docker endpoint", name)
 	}
-	e := Endpoint{Host: ep.Host, Source: "context " + name}
+	host, err := ParseHost(ep.Host, false)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("context %q: %w", name, err)
+	}
+	e := Endpoint{Host: host, Source: "context " + name}
 	tlsDir := filepath.Join(cfg, "contexts", "tls", id, "docker")
 	if _, err := os.Stat(filepath.Join(tlsDir, "ca.pem")); err == nil {
-		e.TLS, e.Verify = true, !ep.SkipTLSVerify
-		e.CA = filepath.Join(tlsDir, "ca.pem")
+		e.TLS, e.CA = true, filepath.Join(tlsDir, "ca.pem")
 	}
 	if _, err := os.Stat(filepath.Join(tlsDir, "cert.pem")); err == nil {
 		e.TLS = true
 		e.Cert, e.Key = filepath.Join(tlsDir, "cert.pem"), filepath.Join(tlsDir, "key.pem")
 	}
+	// With TLS data, docker verifies the daemon (against the context's CA, else the system's)
+	// unless the context says to skip it.
+	e.Verify = e.TLS && !ep.SkipTLSVerify
 	return e, nil
 }
 
@@ -173,13 +258,30 @@ func IsTrue(v string) bool {
 	return v == "1" || strings.EqualFold(v, "t") || strings.EqualFold(v, "true")
 }
 
-// ExplicitEndpoint reports whether the daemon is named on the command line (-H, --context) or
-// in the environment (DOCKER_HOST, DOCKER_CONTEXT): what can be checked without reading a file.
+// ExplicitEndpoint reports whether the daemon is named on the command line (-H, --context, the
+// TLS flags, which may move it to tcp://localhost:2376) or in the environment.
 func (inv *Invocation) ExplicitEndpoint(getenv func(string) string) bool {
 	for _, g := range inv.Globals {
-		if g.Flag.Name == "host" || g.Flag.Name == "context" {
+		switch g.Flag.Name {
+		case "host", "context", "tls", "tlsverify":
 			return true
 		}
 	}
-	return getenv("DOCKER_HOST") != "" || getenv("DOCKER_CONTEXT") != ""
+	for _, v := range []string{"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS", "DOCKER_TLS_VERIFY"} {
+		if getenv(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// CurrentContext is the context the config file selects ("" or "default" for none).
+func (inv *Invocation) CurrentContext(getenv func(string) string) string {
+	return currentContext(inv.ConfigDir(getenv))
+}
+
+// contextID is the directory name docker stores a context under: the SHA-256 of its name.
+func contextID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
 }
