@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -194,6 +195,75 @@ func TestExposesDockerSocket(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := exposesDockerSocket(tc.typed); got != tc.want {
 				t.Fatalf("exposesDockerSocket(%q) = %v", tc.typed, got)
+			}
+		})
+	}
+}
+
+func TestParseDockerdArgsLikePflag(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		hosts []string
+	}{
+		{"attached shorthand", []string{"-Htcp://0.0.0.0:2375"}, []string{"tcp://0.0.0.0:2375"}},
+		{"shorthand with =", []string{"-H=tcp://0.0.0.0:2375"}, []string{"tcp://0.0.0.0:2375"}},
+		{"cluster ending in -H", []string{"-DH", "unix:///run/d.sock"}, []string{"unix:///run/d.sock"}},
+		{"unknown boolean before -H", []string{"--cri-containerd", "--some-new-bool", "-H", ":2375"}, []string{":2375"}},
+		{"unknown flag with a value", []string{"--some-new-flag", "value", "-H", "fd://"}, []string{"fd://"}},
+		{"known value flag", []string{"--data-root", "/x", "--host", "tcp://1.2.3.4:2376"}, []string{"tcp://1.2.3.4:2376"}},
+		{"end of flags", []string{"--", "-H", "tcp://0.0.0.0:2375"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := ParseDockerdArgs(tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.Hosts, tc.hosts) {
+				t.Fatalf("hosts %q, want %q", cfg.Hosts, tc.hosts)
+			}
+		})
+	}
+}
+
+func TestTCPHost(t *testing.T) {
+	tests := []struct {
+		host string
+		tcp  bool
+	}{
+		{"tcp://0.0.0.0:2375", true},
+		{"0.0.0.0:2375", true},
+		{":2375", true},
+		{"unix:///var/run/docker.sock", false},
+		{"fd://", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host, func(t *testing.T) {
+			if _, got := tcpHost(tc.host); got != tc.tcp {
+				t.Fatalf("tcpHost(%q) = %v", tc.host, got)
+			}
+		})
+	}
+}
+
+func TestBindsSocket(t *testing.T) {
+	socks := []string{"/run/engine.sock", "/tmp/sda1/d.sock"}
+	tests := []struct {
+		name, source string
+		want         bool
+	}{
+		{"the socket", "/run/engine.sock", true},
+		{"through /var/run", "/var/run/engine.sock", true},
+		{"its directory", "/tmp/sda1", true},
+		{"a sibling", "/tmp/sda1/other", false},
+		{"the root (reported as such)", "/", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, got := bindsSocket(defaults.Mount{Type: "bind", Source: tc.source}, socks, nil); got != tc.want {
+				t.Fatalf("bindsSocket(%s) = %v", tc.source, got)
 			}
 		})
 	}

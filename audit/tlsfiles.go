@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -127,4 +130,27 @@ func (f TLSFiles) DaemonConfig(hosts []string) ([]byte, error) {
 // holds no private key but the client's.
 func (f TLSFiles) ClientEnv(host string) []string {
 	return []string{"DOCKER_HOST=" + host, "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=" + f.ClientDir}
+}
+
+// ListenPort checks the TCP address dockerd is to listen on with TLS (tcp://ADDRESS:PORT) and
+// returns its port, which clients use too.
+func ListenPort(listen string) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("--listen %q: %s; give tcp://ADDRESS:PORT, e.g. tcp://0.0.0.0:2376", listen, why)
+	}
+	rest, ok := strings.CutPrefix(listen, "tcp://")
+	if !ok {
+		return "", bad("dockerd listens with TLS on tcp:// only")
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		return "", bad("no port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", bad("the port must be a number from 1 to 65535")
+	}
+	if host == "" || strings.ContainsAny(host, "/?#@ ") {
+		return "", bad("no valid address (0.0.0.0 is every address)")
+	}
+	return port, nil
 }

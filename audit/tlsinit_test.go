@@ -124,3 +124,34 @@ func TestDaemonConfig(t *testing.T) {
 	}
 	golden(t, "daemon-fragment.json", got)
 }
+
+func TestListenPort(t *testing.T) {
+	tests := []struct {
+		name, listen, port string
+	}{
+		{"every address", "tcp://0.0.0.0:2376", "2376"},
+		{"loopback", "tcp://127.0.0.1:12376", "12376"},
+		{"ipv6", "tcp://[::1]:2376", "2376"},
+		{"no port", "tcp://127.0.0.1", ""},
+		{"empty port", "tcp://127.0.0.1:", ""},
+		{"port out of range", "tcp://127.0.0.1:70000", ""},
+		{"no address", "tcp://:2376", ""},
+		{"no scheme", "127.0.0.1:2376", ""},
+		{"unix", "unix:///run/docker.sock", ""},
+		{"a path", "tcp://127.0.0.1:2376/x", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			port, err := ListenPort(tc.listen)
+			if port != tc.port || (err == nil) != (tc.port != "") {
+				t.Fatalf("ListenPort(%q) = %q, %v; want %q", tc.listen, port, err, tc.port)
+			}
+		})
+	}
+}
+
+func TestTLSInitRefusesANegativeLifetime(t *testing.T) {
+	if _, err := TLSInit(TLSOptions{Dir: filepath.Join(t.TempDir(), "tls"), DNSNames: []string{"localhost"}, LeafDays: -1}); err == nil {
+		t.Fatal("TLSInit with LeafDays -1 succeeded")
+	}
+}

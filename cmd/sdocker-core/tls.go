@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 
 	"sdocker/audit"
@@ -50,9 +49,9 @@ func cmdTLS(args []string, e env) error {
 	if *days <= 0 {
 		return &wrapper.UsageError{Msg: fmt.Sprintf("--days %d: a certificate lifetime must be a positive number of days", *days)}
 	}
-	listenPort, err := listenAddr(*listen)
+	listenPort, err := audit.ListenPort(*listen)
 	if err != nil {
-		return err
+		return &wrapper.UsageError{Msg: err.Error()}
 	}
 	opts := audit.TLSOptions{Dir: *dir, DNSNames: hosts, LeafDays: *days, Force: *force}
 	for _, s := range ips {
@@ -87,27 +86,4 @@ func cmdTLS(args []string, e env) error {
 		fmt.Fprintln(e.stdout, "export "+kv)
 	}
 	return nil
-}
-
-// listenAddr checks a --listen value (tcp://HOST:PORT, HOST may be empty for every address)
-// and returns its port.
-func listenAddr(listen string) (string, error) {
-	bad := func(why string) error {
-		return &wrapper.UsageError{Msg: fmt.Sprintf("--listen %q: %s; give tcp://ADDRESS:PORT, e.g. tcp://0.0.0.0:2376", listen, why)}
-	}
-	rest, ok := strings.CutPrefix(listen, "tcp://")
-	if !ok {
-		return "", bad("dockerd listens with TLS on tcp:// only")
-	}
-	host, port, err := net.SplitHostPort(rest)
-	if err != nil {
-		return "", bad("no port")
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", bad("the port must be a number from 1 to 65535")
-	}
-	if host == "" || strings.ContainsAny(host, "/?#@ ") {
-		return "", bad("no valid address (use 0.0.0.0 for every address)")
-	}
-	return port, nil
 }
