@@ -85,6 +85,13 @@ func startDaemon(t *testing.T, config map[string]any, tcp bool, extra ...string)
 				exec.Command("docker", append([]string{"-H", d.host(), "rm", "-f"}, ids...)...).Run()
 			}
 		}
+		// A stopped daemon leaves its networks' bridge interfaces on the host, each holding an
+		// address pool: remove its networks while it runs.
+		if out, err := exec.Command("docker", "-H", d.host(), "network", "ls", "-q", "--filter", "type=custom").Output(); err == nil {
+			if ids := strings.Fields(string(out)); len(ids) > 0 {
+				exec.Command("docker", append([]string{"-H", d.host(), "network", "rm"}, ids...)...).Run()
+			}
+		}
 		cancel()
 		<-exited
 		logf.Close()
