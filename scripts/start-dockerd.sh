@@ -5,6 +5,13 @@ set -euo pipefail
 
 docker_cli() { command -v docker >/dev/null 2>&1 && docker "$@"; }
 
+# The tests give each extra daemon a bridge of its own, made with ip(8).
+if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq iproute2 >/dev/null
+fi
+
 if docker_cli info >/dev/null 2>&1; then
   echo "start-dockerd: a daemon already answers"
   exit 0
@@ -17,7 +24,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq docker.io >/dev/null
+  apt-get install -y -qq docker.io iproute2 >/dev/null
 fi
 
 log=${DOCKERD_LOG:-/var/log/sdocker-dockerd.log}
