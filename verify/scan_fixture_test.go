@@ -1,12 +1,10 @@
 package verify
 
 import (
-	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,39 +62,10 @@ func pushImage(t testing.TB, host, repo string, img v1.Image) string {
 	return host + "/" + repo + "@" + d.String()
 }
 
-// realTrivy is the trivy binary the integration tests run: $SDOCKER_TRIVY, else trivy on PATH.
-// Without one the test skips loudly, or fails in CI (CI=true), where trivy must be installed.
-func realTrivy(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("SDOCKER_TRIVY"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("trivy")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("trivy is not installed; CI must run scripts/install-trivy.sh")
-		}
-		t.Skip("SKIPPING scan integration test: trivy is not installed (run scripts/install-trivy.sh)")
-	}
-	return p
-}
+func realTrivy(t testing.TB) string { return scanfixture.Trivy(t) }
 
-// countingTrivy is a wrapper around the real trivy that appends a line to a file on each
-// execution, so a test can prove that a warm gate runs no scanner. It returns the wrapper's
-// path and a function counting the executions so far.
 func countingTrivy(t testing.TB, real string) (string, func() int) {
-	t.Helper()
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "calls")
-	script := filepath.Join(dir, "trivy")
-	body := fmt.Sprintf("#!/bin/sh\necho run >> %q\nexec %q \"$@\"\n", calls, real)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return script, func() int {
-		data, _ := os.ReadFile(calls)
-		return strings.Count(string(data), "run\n")
-	}
+	return scanfixture.CountingTrivy(t, real)
 }
 
 // writeScript writes an executable shell script and returns its path.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,39 +48,16 @@ func TestParseScanArgs(t *testing.T) {
 	}
 }
 
-// requireTrivy returns the trivy the scan integration tests run: $SDOCKER_TRIVY or trivy on
-// PATH. Outside CI a missing trivy skips loudly; in CI it fails.
-func requireTrivy(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("SDOCKER_TRIVY"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("trivy")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("trivy is not installed; CI must run scripts/install-trivy.sh")
-		}
-		t.Skip("SKIPPED scan integration test: trivy is not installed (run scripts/install-trivy.sh)")
-	}
-	return p
-}
-
 // countingTrivy sets up the fixture database in dir and a trivy that records each run: it
 // returns the database directory, the recording trivy, and a count of its runs so far.
 func countingTrivy(t *testing.T, dir string) (cacheDir, trivyPath string, calls func() int) {
 	t.Helper()
-	trivy := requireTrivy(t)
 	cacheDir = filepath.Join(dir, "trivy")
 	if err := scanfixture.TrivyCache(cacheDir, scanfixture.UpdatedAt); err != nil {
 		t.Fatal(err)
 	}
-	log := filepath.Join(dir, "calls")
-	trivyPath = filepath.Join(dir, "trivy-counting")
-	script := fmt.Sprintf("#!/bin/sh\necho run >> %q\nexec %q \"$@\"\n", log, trivy)
-	if err := os.WriteFile(trivyPath, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return cacheDir, trivyPath, func() int { data, _ := os.ReadFile(log); return strings.Count(string(data), "\n") }
+	trivyPath, calls = scanfixture.CountingTrivy(t, scanfixture.Trivy(t))
+	return cacheDir, trivyPath, calls
 }
 
 // loadFixtureImage loads a fixture Alpine image into the daemon as tag and removes it after.
