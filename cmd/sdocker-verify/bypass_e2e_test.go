@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -141,13 +140,7 @@ func TestBreakPullLeavesNoTag(t *testing.T) {
 // whose linux/arm64 image carries HIGH and CRITICAL findings, and a trivy fixture database.
 func multiArch(t *testing.T, w *world) (ref string, index name.Digest, trivyEnv []string) {
 	t.Helper()
-	trivy, err := exec.LookPath("trivy")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("trivy is not installed")
-		}
-		t.Skip("SKIPPED: trivy is not installed")
-	}
+	trivy := scanfixture.Trivy(t)
 	cache := filepath.Join(t.TempDir(), "trivy")
 	if err := scanfixture.TrivyCache(cache, scanfixture.UpdatedAt); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"sdocker/internal/testenv"
 	"sdocker/verify/sig/sigtest"
 )
 
@@ -103,13 +104,9 @@ func retag(src, dst string) error {
 
 func requireDaemon(t *testing.T) {
 	t.Helper()
-	if daemonErr == nil {
-		return
+	if daemonErr != nil {
+		testenv.Missing(t, daemonErr.Error())
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("integration test cannot run in CI: %v", daemonErr)
-	}
-	t.Skipf("SKIPPED integration test (no daemon): %v", daemonErr)
 }
 
 // world is one registry with signed and badly signed images, and a policy over it.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sdocker/internal/testenv"
 	"strings"
 	"testing"
 )
@@ -18,10 +19,7 @@ func Trivy(t testing.TB) string {
 	}
 	p, err := exec.LookPath("trivy")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("trivy is not installed; CI must run scripts/install-trivy.sh")
-		}
-		t.Skip("SKIPPED scan integration test: trivy is not installed (run scripts/install-trivy.sh)")
+		testenv.Missing(t, "trivy is not installed (run scripts/install-trivy.sh)")
 	}
 	return p
 }

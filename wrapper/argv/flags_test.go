@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sdocker/internal/testenv"
 	"sort"
 	"strings"
 	"testing"
@@ -145,11 +146,4 @@ func TestGlobalTableMatchesInstalledDocker(t *testing.T) {
 	}
 }
 
-// skipOutsideCI skips loudly, except in CI, where the missing part is a failure.
-func skipOutsideCI(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatal(why + " (CI must provide it)")
-	}
-	t.Skip("SKIPPED: " + why)
-}
+func skipOutsideCI(t *testing.T, why string) { testenv.Missing(t, why) }
