@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sdocker/defaults"
+	"sdocker/wrapper"
 )
 
 func containerTarget(c Container) string {
@@ -42,36 +43,51 @@ func checkContainers(s *Snapshot, o CheckOptions) []Finding {
 		sockBinds := map[string]bool{}
 		for _, m := range req.Mounts {
 			if sock, ok := bindsSocket(m, socks, o.ResolvePath); ok {
-				sockBinds[m.Typed] = true
+				sockBinds[m.From] = true
 				out = append(out, finding("CIS-5.32", Critical, target,
-					fmt.Sprintf("%s: the container can reach the daemon's socket %s, and so is root on the host", m.Typed, sock),
+					fmt.Sprintf("%s: the container can reach the daemon's socket %s, and so is root on the host", m.From, sock),
 					"recreate the container without this bind; a container that must drive docker should talk to a proxy that allows only what it needs"))
 			}
 		}
-		d := defaults.Decide(defaults.Input{Policy: o.Policy, Request: req, Facts: facts, Now: o.Now, ResolvePath: o.ResolvePath})
-		for _, v := range d.Violations {
-			if v.Rule == defaults.RuleMounts && sockBinds[v.Arg] {
-				continue // reported above
-			}
-			id, sev := violationID(v)
-			out = append(out, finding(id, sev, target, fmt.Sprintf("%s: %s (policy rule %s)", v.Arg, v.Message, v.Rule), containerFix(v.Hint)))
-		}
-		for _, v := range d.Excepted {
-			out = append(out, finding("SD-POLICY-EXCEPTED", Info, target, fmt.Sprintf("%s: %s (policy rule %s), allowed by an exception: %s", v.Arg, v.Message, v.Rule, v.Excepted),
-				"review the exception before it expires"))
-		}
+		// Require mode: what the policy would add but the container lacks is a violation too.
+		d := defaults.Decide(defaults.Input{Policy: o.Policy, Request: req, Facts: facts, Now: o.Now, ResolvePath: o.ResolvePath, Require: true})
 		seen := map[string]bool{}
-		for _, inj := range d.Injected {
-			id, sev, evidence := missingID(inj, c)
-			if id == "" || seen[id] {
+		for _, v := range d.Violations {
+			if v.Missing {
+				id, sev, evidence := missingID(v, c)
+				if id == "" || seen[id] {
+					continue
+				}
+				seen[id] = true
+				out = append(out, finding(id, sev, target, evidence, "recreate it with "+addedArg(v)+" (sdocker run adds it)"))
 				continue
 			}
-			seen[id] = true
-			out = append(out, finding(id, sev, target, evidence,
-				fmt.Sprintf("recreate it with --%s=%s (sdocker run adds it)", inj.Flag, inj.Value)))
+			if v.Rule == defaults.RuleMounts && sockBinds[v.From] {
+				continue // reported above
+			}
+			id, sev := violationID(v, req)
+			v = wrapper.Words(v)
+			out = append(out, finding(id, sev, target, fmt.Sprintf("%s: %s (policy rule %s)", v.From, v.Message, v.Rule), containerFix(v.Hint)))
+		}
+		for _, v := range d.Excepted {
+			v = wrapper.Words(v)
+			out = append(out, finding("SD-POLICY-EXCEPTED", Info, target, fmt.Sprintf("%s: %s (policy rule %s), allowed by an exception: %s", v.From, v.Message, v.Rule, v.Excepted),
+				"review the exception before it expires"))
 		}
 	}
 	return out
+}
+
+// addedArg is the docker flag that adds what a missing violation is about.
+func addedArg(v defaults.Violation) string {
+	if v.Want == nil {
+		return wrapper.Words(defaults.Violation{From: v.From, Missing: true}).From
+	}
+	injs, err := wrapper.Injections(defaults.Change{Add: []defaults.Addition{*v.Want}}, func([]byte) (string, error) { return "PROFILE", nil })
+	if err != nil || len(injs) == 0 {
+		return string(v.Field)
+	}
+	return "--" + injs[0].Flag + "=" + injs[0].Value
 }
 
 func containerFix(hint string) string {
@@ -135,15 +151,16 @@ func canonicalPath(p string) string {
 	return p
 }
 
-// violationID maps a policy violation to a check ID and severity.
-func violationID(v defaults.Violation) (string, Severity) {
-	arg := v.Arg
+// violationID maps a policy violation of req to a check ID and severity, by rule and field.
+func violationID(v defaults.Violation, req defaults.Request) (string, Severity) {
 	switch v.Rule {
 	case defaults.RulePrivileged:
 		return "CIS-5.5", Critical
 	case defaults.RuleCapabilities:
-		if c, ok := strings.CutPrefix(arg, "HostConfig.CapAdd="); ok && defaults.NormalizeCapability(c) == "ALL" {
-			return "CIS-5.4", Critical // every capability: privileged mode by another name
+		for _, c := range req.CapAdd {
+			if c.From == v.From && defaults.NormalizeCapability(c.Value) == "ALL" {
+				return "CIS-5.4", Critical // every capability: privileged mode by another name
+			}
 		}
 		return "CIS-5.4", High
 	case defaults.RuleNoNewPrivileges:
@@ -159,29 +176,29 @@ func violationID(v defaults.Violation) (string, Severity) {
 	case defaults.RuleNetwork:
 		return "CIS-5.30", Low
 	case defaults.RuleMounts:
-		if strings.Contains(v.Message, "docker.sock") || exposesDockerSocket(arg) {
+		if strings.Contains(v.Message, "docker.sock") || exposesDockerSocket(v.From) {
 			return "CIS-5.32", Critical
 		}
 		return "CIS-5.6", High
 	case defaults.RuleHostNamespaces:
-		switch {
-		case strings.HasPrefix(arg, "HostConfig.PidMode"):
+		switch v.Field {
+		case defaults.FieldPidMode:
 			return "CIS-5.16", High
-		case strings.HasPrefix(arg, "HostConfig.NetworkMode"):
+		case defaults.FieldNetworkMode:
 			return "CIS-5.10", High
-		case strings.HasPrefix(arg, "HostConfig.IpcMode"):
+		case defaults.FieldIpcMode:
 			return "CIS-5.17", Medium
-		case strings.HasPrefix(arg, "HostConfig.UTSMode"):
+		case defaults.FieldUTSMode:
 			return "CIS-5.21", Medium
-		case strings.HasPrefix(arg, "HostConfig.UsernsMode"):
+		case defaults.FieldUsernsMode:
 			return "CIS-5.31", Medium
 		}
 		return "SD-CGROUPNS", Medium
 	case defaults.RuleResources:
-		switch {
-		case strings.HasPrefix(arg, "HostConfig.PidsLimit"):
+		switch v.Field {
+		case defaults.FieldPidsLimit:
 			return "CIS-5.29", Medium
-		case strings.HasPrefix(arg, "HostConfig.NanoCpus"), strings.HasPrefix(arg, "HostConfig.CpuQuota"):
+		case defaults.FieldNanoCPUs, defaults.FieldCPUQuota:
 			return "CIS-5.12", Low
 		}
 		return "CIS-5.11", Medium
@@ -203,32 +220,36 @@ func exposesDockerSocket(typed string) bool {
 	return path.Base(src) == "docker.sock" || src == "/run" || src == "/var/run"
 }
 
-// missingID maps a setting the policy would have added to the check it fails: the container
-// lacks that hardening.
-func missingID(inj defaults.Injection, c Container) (id string, sev Severity, evidence string) {
+// missingID maps a setting the policy would have added (a missing violation) to the check the
+// container fails: it lacks that hardening.
+func missingID(v defaults.Violation, c Container) (id string, sev Severity, evidence string) {
+	value := ""
+	if v.Want != nil {
+		value = v.Want.Value
+	}
 	switch {
-	case inj.Flag == "cap-drop":
+	case v.Field == defaults.FieldCapDrop:
 		return "CIS-5.4", Medium, "keeps docker's default capabilities (no --cap-drop=ALL)"
-	case inj.Flag == "security-opt" && inj.Value == "no-new-privileges":
+	case v.Field == defaults.FieldSecurityOpt && value == "no-new-privileges":
 		return "CIS-5.26", Medium, "processes can gain privileges through setuid binaries (no no-new-privileges, neither on the container nor on the daemon)"
-	case inj.Flag == "security-opt" && strings.HasPrefix(inj.Value, "apparmor="):
+	case v.Field == defaults.FieldSecurityOpt && strings.HasPrefix(value, "apparmor="):
 		return "CIS-5.2", Low, "runs without an AppArmor profile"
-	case inj.Flag == "security-opt":
+	case v.Field == defaults.FieldSecurityOpt:
 		return "CIS-5.22", Medium, "runs without the policy's seccomp profile"
-	case inj.Flag == "memory":
+	case v.Field == defaults.FieldMemory:
 		return "CIS-5.11", Medium, "has no memory limit: it can exhaust the host's memory"
-	case inj.Flag == "cpus" || inj.Flag == "cpu-quota":
+	case v.Field == defaults.FieldNanoCPUs || v.Field == defaults.FieldCPUQuota:
 		return "CIS-5.12", Low, "has no CPU limit"
-	case inj.Flag == "pids-limit":
+	case v.Field == defaults.FieldPidsLimit:
 		return "CIS-5.29", Low, "has no process limit: a fork bomb takes the host down"
-	case inj.Flag == "network":
+	case v.Field == defaults.FieldNetworkMode:
 		return "CIS-5.30", Low, "is on the default bridge, where every container reaches every other"
-	case inj.Flag == "log-opt":
+	case v.Field == defaults.FieldLogConfig:
 		if c.HostConfig.LogConfig.Type == "local" {
 			return "", 0, "" // the local driver rotates by default
 		}
 		return "SD-LOG-ROTATION", Low, fmt.Sprintf("its %s log is not rotated (no %s)", firstNonEmpty(c.HostConfig.LogConfig.Type, "json-file"),
-			path.Base(strings.SplitN(inj.Value, "=", 2)[0]))
+			path.Base(strings.SplitN(value, "=", 2)[0]))
 	}
 	return "", 0, ""
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sdocker/defaults"
+	"sdocker/engineapi"
 	"sdocker/wrapper"
 )
 
@@ -115,7 +116,8 @@ func Gather(ctx context.Context, o Options) (*Snapshot, error) {
 // gatherVolumes records what the daemon says of the named volumes a container mounts that
 // were created with driver options, the way sdocker run resolves them.
 func gatherVolumes(ctx context.Context, api API, s *Snapshot, c Container) error {
-	mounts := containerMounts(c)
+	hc := c.HostConfig
+	mounts := containerMounts(c, engineapi.Mounts(&hc))
 	if err := wrapper.ResolveVolumes(ctx, api, mounts); err != nil {
 		return fmt.Errorf("inspecting the volumes of container %s: %w", c.Name, err)
 	}

@@ -3,6 +3,8 @@ package audit
 import (
 	"os"
 
+	"github.com/moby/moby/api/types/container"
+
 	"sdocker/wrapper"
 )
 
@@ -139,7 +141,7 @@ type Container struct {
 	ID              string `json:"Id"`
 	Name            string
 	State           struct{ Status string }
-	Config          struct{ Image string }
+	Config          struct{ Image, User string }
 	AppArmorProfile string
 	HostConfig      HostConfig
 	Mounts          []struct {
@@ -147,39 +149,9 @@ type Container struct {
 		Name        string // a volume's name
 		Source      string
 		Destination string
+		Propagation string
 	}
 }
 
-// HostConfig is the security-relevant part of a container's HostConfig.
-type HostConfig struct {
-	Privileged                                                       bool
-	CapAdd, CapDrop, SecurityOpt                                     []string
-	PidMode, IpcMode, UTSMode, UsernsMode, CgroupnsMode, NetworkMode string
-	Binds                                                            []string
-	Mounts                                                           []struct {
-		Type          string
-		Source        string
-		Target        string
-		VolumeOptions struct{ Subpath string }
-	}
-	// MaskedPaths and ReadonlyPaths are the /proc and /sys paths hidden from the container or
-	// made read-only. The daemon fills docker's defaults in when a request leaves them unset;
-	// an empty (not absent) list is --security-opt systempaths=unconfined, which the CLI sends
-	// as empty lists rather than as a security option.
-	MaskedPaths, ReadonlyPaths []string
-	Devices                    []struct {
-		PathOnHost      string
-		PathInContainer string
-	}
-	DeviceCgroupRules []string
-	DeviceRequests    []struct {
-		Driver string
-		Count  int
-	}
-	Memory, MemorySwap, NanoCpus, CpuQuota, CpuPeriod int64
-	PidsLimit                                         *int64
-	LogConfig                                         struct {
-		Type   string
-		Config map[string]string
-	}
-}
+// HostConfig is a container's HostConfig, in the Engine API's own types.
+type HostConfig = container.HostConfig

@@ -2,26 +2,56 @@ package defaults
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// Violation is one thing the policy refuses.
+// Violation is one thing the policy refuses (or, in require mode, a setting the policy would
+// add that the request lacks). Message and Hint may name settings as {Field} (e.g.
+// "{NetworkMode}"): each door words them in its own terms with Word.
 type Violation struct {
-	Rule    Rule   `json:"rule"`
-	Arg     string `json:"argument,omitempty"` // as the user typed it
+	Rule  Rule  `json:"rule"`
+	Field Field `json:"field"`
+	// From is the argument as the user typed it, or the API field it came from.
+	From    string `json:"argument,omitempty"`
 	Message string `json:"message"`
 	Hint    string `json:"hint"` // how to allow it
+	// Missing: the request lacks a setting the policy adds (require mode).
+	Missing bool `json:"missing,omitempty"`
+	// Want is the addition a Missing violation is about.
+	Want *Addition `json:"-"`
 	// Excepted holds the reason of the exception that lifted this violation, if any.
 	Excepted string `json:"excepted,omitempty"`
 }
 
-// Injection is one setting the policy adds. Flag is docker's run flag name.
-type Injection struct {
-	Flag   string `json:"flag"`
-	Value  string `json:"value"`
-	Reason string `json:"reason"`
+// Addition is one setting the policy adds, in the daemon's terms.
+type Addition struct {
+	Field Field `json:"field"`
+	Rule  Rule  `json:"rule"`
+	// Value is the setting's value: a capability (CapDrop), a security option
+	// ("no-new-privileges", "apparmor=docker-default", "seccomp=PATH" for the policy's profile
+	// file), a network (NetworkMode), a log option "key=value" (LogConfig).
+	Value string `json:"value,omitempty"`
+	// Int is the number of Memory (bytes), NanoCpus, CpuQuota and PidsLimit.
+	Int int64 `json:"int,omitempty"`
+	// Profile is a seccomp profile applied by its bytes (SecurityOpt): the user's own profile
+	// as it was checked, or Moby's default where the daemon's default is not the built-in one.
+	// A door hands the daemon these bytes, so a file that changes after the check cannot swap
+	// the profile.
+	Profile []byte `json:"-"`
+	// Replaces is the From of the user's setting this addition takes the place of (the user's
+	// seccomp profile, pinned as checked), or "".
+	Replaces string `json:"replaces,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// Change is what the policy sets on an allowed request, for each door to apply in its own way
+// (the CLI renders flags, the API door changes the body).
+type Change struct {
+	Add []Addition `json:"add"`
+	// Remove are the From of user settings dropped because they mean the default already (the
+	// guide's seccomp=default, which docker reads as a file name).
+	Remove []string `json:"remove"`
 }
 
 // Decision is the outcome for one request.
@@ -31,11 +61,8 @@ type Decision struct {
 	Violations []Violation `json:"violations"`
 	// Excepted are violations lifted by a policy exception.
 	Excepted []Violation `json:"excepted"`
-	Injected []Injection `json:"injected"`
-	// Removed are user settings dropped because docker cannot take them as typed (the guide's
-	// seccomp=default, which docker reads as a file name).
-	Removed []Setting `json:"removed"`
-	Notes   []string  `json:"notes"`
+	Change   Change      `json:"change"`
+	Notes    []string    `json:"notes"`
 }
 
 // Input is everything one decision depends on.
@@ -44,13 +71,9 @@ type Input struct {
 	Request Request
 	Facts   Facts
 	Now     time.Time
-	// ReadFile reads a seccomp profile named by the user; nil means profiles are not checked.
-	ReadFile func(path string) ([]byte, error)
-	// PinFile stores a profile as it was checked and returns the path of that copy, which docker
-	// is then given instead of the user's file: a file that changes (or a pipe that says one
-	// thing to sdocker and another to docker) cannot swap the profile after the check. nil
-	// leaves the user's path (explain).
-	PinFile func(data []byte) (string, error)
+	// Require judges the request as it stands (the authorization plugin, the audit): what the
+	// policy would add but the request lacks is a violation. Otherwise the decision injects it.
+	Require bool
 	// ResolvePath resolves symlinks of a host path on the daemon's host; nil leaves paths as they
 	// are (the daemon is remote, or nothing to resolve).
 	ResolvePath func(path string) (string, error)
@@ -59,22 +82,21 @@ type Input struct {
 // Decide applies the policy to a request. It does no I/O beyond the Input's functions.
 func Decide(in Input) Decision {
 	d := &decider{in: in, p: in.Policy, r: &in.Request}
-	inject := in.Request.Command == "run" || in.Request.Command == "create"
-	switch in.Request.Command {
-	case "exec":
+	switch in.Request.Kind {
+	case KindExec:
 		d.privileged()
-	case "update":
-		d.resources(false)
+	case KindUpdate:
+		d.resources()
 	default:
 		d.privileged()
-		d.capabilities(inject)
-		d.securityOpts(inject)
+		d.capabilities()
+		d.securityOpts()
 		d.namespaces()
-		d.network(inject)
+		d.network()
 		d.mounts()
 		d.devices()
-		d.resources(inject)
-		d.logging(inject)
+		d.resources()
+		d.logging()
 	}
 	return d.finish()
 }
@@ -84,22 +106,32 @@ type decider struct {
 	p          *Policy
 	r          *Request
 	violations []Violation
-	injected   []Injection
-	removed    []Setting
+	change     Change
 	notes      []string
 }
 
-func (d *decider) refuse(rule Rule, arg, hint, format string, args ...any) {
-	d.violations = append(d.violations, Violation{Rule: rule, Arg: arg, Message: fmt.Sprintf(format, args...), Hint: hint})
+// creates reports whether settings are added: only to a container being created.
+func (d *decider) creates() bool { return d.r.Kind == KindCreate }
+
+func (d *decider) refuse(rule Rule, field Field, from, hint, format string, args ...any) {
+	d.violations = append(d.violations, Violation{Rule: rule, Field: field, From: from, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
-func (d *decider) add(flag, value, reason string) {
-	d.injected = append(d.injected, Injection{Flag: flag, Value: value, Reason: reason})
+func (d *decider) add(a Addition) { d.change.Add = append(d.change.Add, a) }
+
+func (d *decider) note(format string, args ...any) {
+	d.notes = append(d.notes, fmt.Sprintf(format, args...))
 }
 
 func (d *decider) finish() Decision {
-	out := Decision{Mode: d.p.Mode, Injected: d.injected, Removed: d.removed, Notes: d.notes}
-	for _, v := range d.violations {
+	out := Decision{Mode: d.p.Mode, Change: d.change, Notes: d.notes}
+	violations := d.violations
+	if d.in.Require {
+		for _, a := range d.change.Add {
+			violations = append(violations, missing(a))
+		}
+	}
+	for _, v := range violations {
 		if reason, note := d.exception(v.Rule); reason != "" {
 			v.Excepted = reason
 			out.Excepted = append(out.Excepted, v)
@@ -111,6 +143,50 @@ func (d *decider) finish() Decision {
 	}
 	out.Allowed = len(out.Violations) == 0 || d.p.Mode == ModeWarn
 	return out
+}
+
+// missing is the violation of a request that lacks an addition (require mode).
+func missing(a Addition) Violation {
+	return Violation{Rule: a.Rule, Field: a.Field, Missing: true, Want: &a, From: "{" + string(a.Field) + "}",
+		Message: fmt.Sprintf("{%s} lacks %s, which the policy adds: %s", a.Field, a.Describe(), a.Reason),
+		Hint:    fmt.Sprintf("create the container through sdocker, which adds it, or set {%s} to %s", a.Field, a.Describe())}
+}
+
+// Describe renders an addition's value for people ("ALL", "1073741824 bytes", "seccomp=<profile>").
+func (a Addition) Describe() string {
+	switch {
+	case a.Profile != nil:
+		return "seccomp=<profile>"
+	case a.Field == FieldMemory:
+		return ByteSize(a.Int).String()
+	case a.Field == FieldNanoCPUs:
+		return fmt.Sprintf("%g CPUs", float64(a.Int)/1e9)
+	case a.Value == "":
+		return fmt.Sprint(a.Int)
+	}
+	return a.Value
+}
+
+// Word replaces the {Field} names in a violation's message or hint with a door's words for them;
+// braces around anything that is not a Field are left as they are.
+func Word(s string, name func(Field) string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			return b.String() + s
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return b.String() + s
+		}
+		if f := Field(s[i+1 : i+j]); f.known() {
+			b.WriteString(s[:i] + name(f))
+		} else {
+			b.WriteString(s[:i+j+1])
+		}
+		s = s[i+j+1:]
+	}
 }
 
 // exception returns the reason of the first unexpired exception that lifts rule for this image,
@@ -148,16 +224,14 @@ func exceptionHint(rule Rule) string {
 
 func (d *decider) privileged() {
 	s := d.r.Privileged
-	if s == nil || !d.p.Runtime.Deny.Privileged {
+	if s == nil || !d.p.Runtime.Deny.Privileged || !s.Value {
 		return
 	}
-	if on, _ := strconv.ParseBool(s.Value); on {
-		hint := "grant only the capabilities it needs with --cap-add, or " + exceptionHint(RulePrivileged)
-		d.refuse(RulePrivileged, s.Typed, hint, "privileged mode gives the container every capability and every device of the host")
-	}
+	hint := "grant only the capabilities it needs with {CapAdd}, or " + exceptionHint(RulePrivileged)
+	d.refuse(RulePrivileged, FieldPrivileged, s.From, hint, "privileged mode gives the container every capability and every device of the host")
 }
 
-func (d *decider) capabilities(inject bool) {
+func (d *decider) capabilities() {
 	caps := d.p.Runtime.Capabilities
 	allowed := map[string]bool{}
 	for _, c := range caps.Allow {
@@ -167,15 +241,15 @@ func (d *decider) capabilities(inject bool) {
 		c := NormalizeCapability(s.Value)
 		switch {
 		case c == "ALL":
-			d.refuse(RuleCapabilities, s.Typed, exceptionHint(RuleCapabilities), "adding ALL capabilities is privileged mode by another name")
+			d.refuse(RuleCapabilities, FieldCapAdd, s.From, exceptionHint(RuleCapabilities), "adding ALL capabilities is privileged mode by another name")
 		case !capabilities[c]:
-			d.refuse(RuleCapabilities, s.Typed, "check the spelling (e.g. NET_BIND_SERVICE)", "unknown capability %q", s.Value)
+			d.refuse(RuleCapabilities, FieldCapAdd, s.From, "check the spelling (e.g. NET_BIND_SERVICE)", "unknown capability %q", s.Value)
 		case !allowed[c]:
-			d.refuse(RuleCapabilities, s.Typed, fmt.Sprintf("add %s to runtime.capabilities.allow, or %s", c, exceptionHint(RuleCapabilities)),
+			d.refuse(RuleCapabilities, FieldCapAdd, s.From, fmt.Sprintf("add %s to runtime.capabilities.allow, or %s", c, exceptionHint(RuleCapabilities)),
 				"capability %s is not in the policy's allow-list (%s)", c, strings.Join(caps.Allow, ", "))
 		}
 	}
-	if !inject {
+	if !d.creates() {
 		return
 	}
 	have := map[string]bool{}
@@ -185,125 +259,8 @@ func (d *decider) capabilities(inject bool) {
 	for _, c := range caps.Drop {
 		n := NormalizeCapability(c)
 		if !have[n] && !have["ALL"] {
-			d.add("cap-drop", n, "drop capabilities the container does not need (guide §4)")
+			d.add(Addition{Field: FieldCapDrop, Rule: RuleCapabilities, Value: n, Reason: "drop capabilities the container does not need (guide §4)"})
 		}
-	}
-}
-
-// securityOpt splits a --security-opt value the way docker does: key=value, else key:value.
-func securityOpt(v string) (key, value string, hasValue bool) {
-	if v == "no-new-privileges" || v == "disable" {
-		return v, "", false
-	}
-	k, val, ok := strings.Cut(v, "=")
-	if !ok {
-		k, val, ok = strings.Cut(v, ":")
-	}
-	return k, val, ok
-}
-
-func (d *decider) securityOpts(inject bool) {
-	rt := d.p.Runtime
-	var nnp, seccomp, apparmor bool
-	for _, s := range d.r.SecurityOpt {
-		k, v, _ := securityOpt(s.Value)
-		switch k {
-		case "no-new-privileges":
-			nnp = true
-			if on, err := strconv.ParseBool(orTrue(v)); err == nil && !on && rt.NoNewPrivileges {
-				d.refuse(RuleNoNewPrivileges, s.Typed, exceptionHint(RuleNoNewPrivileges), "no-new-privileges cannot be turned off: setuid binaries could gain privileges")
-			}
-		case "seccomp":
-			seccomp = true
-			d.seccomp(s, v)
-		case "apparmor":
-			apparmor = true
-			if v == "unconfined" {
-				d.refuse(RuleAppArmor, s.Typed, "use a custom AppArmor profile that allows what the container needs, or "+exceptionHint(RuleAppArmor),
-					"AppArmor unconfined removes the container's mandatory access control")
-			}
-		case "disable", "label":
-			if k == "disable" || v == "disable" || v == "type:spc_t" || v == "type:unconfined_t" {
-				d.refuse(RuleSecurityOpt, s.Typed, "give an SELinux level or type instead, or "+exceptionHint(RuleSecurityOpt),
-					"disabling SELinux labelling removes the container's mandatory access control")
-			}
-		case "systempaths":
-			if v == "unconfined" {
-				d.refuse(RuleSecurityOpt, s.Typed, exceptionHint(RuleSecurityOpt),
-					"systempaths=unconfined unmasks /proc and /sys paths that expose the host kernel")
-			}
-		}
-	}
-	if !inject {
-		return
-	}
-	if rt.NoNewPrivileges && !nnp {
-		d.add("security-opt", "no-new-privileges", "processes cannot gain privileges through setuid binaries (guide §4)")
-	}
-	if !seccomp {
-		switch {
-		case rt.Seccomp != "default":
-			d.add("security-opt", "seccomp="+rt.Seccomp, "the policy's seccomp profile (guide §5)")
-		case !d.in.Facts.SeccompBuiltin && d.in.Facts.SeccompFile != "":
-			d.add("security-opt", "seccomp="+d.in.Facts.SeccompFile,
-				"the daemon's default seccomp profile is not the built-in one: Moby's default profile, embedded in sdocker (guide §5)")
-		default:
-			d.notes = append(d.notes, "seccomp: the daemon applies its built-in default profile; nothing to add")
-		}
-	}
-	if !apparmor && rt.AppArmor != "" {
-		switch {
-		case d.in.Facts.AppArmor:
-			d.add("security-opt", "apparmor="+rt.AppArmor, "AppArmor profile (guide §5)")
-		case !d.in.Facts.Known:
-			d.notes = append(d.notes, "apparmor: apparmor="+rt.AppArmor+" is added only where the daemon reports AppArmor (no daemon was asked)")
-		default:
-			d.notes = append(d.notes, "apparmor: the daemon has no AppArmor; "+rt.AppArmor+" not added")
-		}
-	}
-}
-
-func orTrue(v string) string {
-	if v == "" {
-		return "true"
-	}
-	return v
-}
-
-func (d *decider) seccomp(s Setting, v string) {
-	switch v {
-	case "unconfined":
-		d.refuse(RuleSeccomp, s.Typed, "use a profile that allows the syscalls the container needs, or "+exceptionHint(RuleSeccomp),
-			"seccomp unconfined lets the container make every system call")
-	case "default", "builtin":
-		// The guide's seccomp=default: docker reads it as a file name and fails, and a 20.10
-		// daemon refuses "builtin". The daemon applies its default profile when none is given.
-		d.removed = append(d.removed, s)
-		d.notes = append(d.notes, fmt.Sprintf("seccomp: %s means the default profile, which the daemon applies when none is named; it is not forwarded", s.Typed))
-	default:
-		if d.in.ReadFile == nil {
-			return
-		}
-		hint := "start from Moby's default profile and allow only what the container needs, or " + exceptionHint(RuleSeccomp)
-		data, err := d.in.ReadFile(v)
-		if err != nil {
-			d.refuse(RuleSeccomp, s.Typed, "give a readable profile file", "reading seccomp profile %s to check it: %v", v, err)
-			return
-		}
-		if why := permissiveSeccomp(data); why != "" {
-			d.refuse(RuleSeccomp, s.Typed, hint, "seccomp profile %s %s: unconfined by another name", v, why)
-			return
-		}
-		if d.in.PinFile == nil {
-			return
-		}
-		pinned, err := d.in.PinFile(data)
-		if err != nil {
-			d.refuse(RuleSeccomp, s.Typed, "retry, or check the cache directory", "keeping the checked copy of seccomp profile %s: %v", v, err)
-			return
-		}
-		d.removed = append(d.removed, s)
-		d.add("security-opt", "seccomp="+pinned, "the profile "+v+" as checked: docker reads this copy, so the file cannot change in between")
 	}
 }
 
@@ -312,37 +269,39 @@ func (d *decider) namespaces() {
 		return
 	}
 	type ns struct {
-		name string
-		s    *Setting
+		name  string
+		field Field
+		s     *Val[string]
 	}
-	all := []ns{{"PID", d.r.PID}, {"IPC", d.r.IPC}, {"UTS", d.r.UTS}, {"user", d.r.UserNS}, {"cgroup", d.r.CgroupNS}}
-	for _, n := range d.r.AllNetworks() {
-		all = append(all, ns{"network", &n})
+	all := []ns{{"PID", FieldPidMode, d.r.PID}, {"IPC", FieldIpcMode, d.r.IPC}, {"UTS", FieldUTSMode, d.r.UTS},
+		{"user", FieldUsernsMode, d.r.UserNS}, {"cgroup", FieldCgroupnsMode, d.r.CgroupNS}}
+	for i := range d.r.Networks {
+		all = append(all, ns{"network", FieldNetworkMode, &d.r.Networks[i]})
 	}
 	for _, n := range all {
 		if n.s != nil && strings.EqualFold(n.s.Value, "host") {
-			d.refuse(RuleHostNamespaces, n.s.Typed, "leave it out to get the container's own namespace, or "+exceptionHint(RuleHostNamespaces),
+			d.refuse(RuleHostNamespaces, n.field, n.s.From, "leave it out to get the container's own namespace, or "+exceptionHint(RuleHostNamespaces),
 				"the host's %s namespace lets the container see and touch the host", n.name)
 		}
 	}
 }
 
-func (d *decider) network(inject bool) {
+func (d *decider) network() {
 	net := d.p.Runtime.Network
-	if nets := d.r.AllNetworks(); len(nets) > 0 {
-		for _, s := range nets {
+	if len(d.r.Networks) > 0 {
+		for _, s := range d.r.Networks {
 			switch strings.ToLower(s.Value) {
 			case "bridge", "default":
 				if !net.AllowDefaultBridge {
-					d.refuse(RuleNetwork, s.Typed, fmt.Sprintf("leave --network out to use %q, or name another user-defined network", net.Default),
+					d.refuse(RuleNetwork, FieldNetworkMode, s.From, fmt.Sprintf("leave {NetworkMode} out to use %q, or name another user-defined network", net.Default),
 						"the default bridge lets every container reach every other one (guide §8)")
 				}
 			}
 		}
 		return
 	}
-	if inject && net.Default != "" {
-		d.add("network", net.Default, "a user-defined bridge network instead of the default bridge (guide §8)")
+	if d.creates() && net.Default != "" {
+		d.add(Addition{Field: FieldNetworkMode, Rule: RuleNetwork, Value: net.Default, Reason: "a user-defined bridge network instead of the default bridge (guide §8)"})
 	}
 }
 
@@ -351,33 +310,33 @@ func (d *decider) devices() {
 		return
 	}
 	for _, s := range d.r.Devices {
-		d.refuse(RuleDevices, s.Typed, exceptionHint(RuleDevices), "host devices give the container direct access to hardware and kernel drivers")
+		d.refuse(RuleDevices, s.Field, s.From, exceptionHint(RuleDevices), "host devices give the container direct access to hardware and kernel drivers")
 	}
 }
 
-func (d *decider) logging(inject bool) {
+func (d *decider) logging() {
 	lg := d.p.Runtime.Logging
-	if !inject || (lg.MaxSize == "" && lg.MaxFile == 0) {
+	if !d.creates() || (lg.MaxSize == "" && lg.MaxFile == 0) {
 		return
 	}
 	driver := d.in.Facts.LogDriver
 	if d.r.LogDriver != nil {
 		driver = d.r.LogDriver.Value
 	} else if !d.in.Facts.Known {
-		d.notes = append(d.notes, "logging: the daemon's default log driver is taken to be "+driver+" (no daemon was asked)")
+		d.note("logging: the daemon's default log driver is taken to be %s (no daemon was asked)", driver)
 	}
 	if driver != "json-file" && driver != "local" {
 		return
 	}
 	have := map[string]bool{}
-	for _, s := range d.r.LogOpts {
-		k, _, _ := strings.Cut(s.Value, "=")
-		have[k] = true
+	for _, o := range d.r.LogOpts {
+		have[o.Key] = true
 	}
+	reason := "rotate the " + driver + " log (guide §6)"
 	if lg.MaxSize != "" && !have["max-size"] {
-		d.add("log-opt", "max-size="+lg.MaxSize, "rotate the "+driver+" log (guide §6)")
+		d.add(Addition{Field: FieldLogConfig, Rule: RuleLogging, Value: "max-size=" + lg.MaxSize, Reason: reason})
 	}
 	if lg.MaxFile > 0 && !have["max-file"] {
-		d.add("log-opt", "max-file="+strconv.Itoa(lg.MaxFile), "rotate the "+driver+" log (guide §6)")
+		d.add(Addition{Field: FieldLogConfig, Rule: RuleLogging, Value: fmt.Sprintf("max-file=%d", lg.MaxFile), Reason: reason})
 	}
 }

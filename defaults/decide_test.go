@@ -1,6 +1,8 @@
 package defaults_test
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -38,8 +40,11 @@ func decide(t *testing.T, p *defaults.Policy, argv []string, facts defaults.Fact
 	if err != nil {
 		t.Fatalf("parse %q: %v", argv, err)
 	}
-	return defaults.Decide(defaults.Input{Policy: p, Request: wrapper.Request(inv, "/work"), Facts: facts, Now: today,
-		ReadFile: os.ReadFile, ResolvePath: wrapper.ResolveHostPath})
+	req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/work", ReadFile: os.ReadFile})
+	if err != nil {
+		t.Fatalf("request %q: %v", argv, err)
+	}
+	return defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: facts, Now: today, ResolvePath: wrapper.ResolveHostPath})
 }
 
 func rules(vs []defaults.Violation) []string {
@@ -51,9 +56,20 @@ func rules(vs []defaults.Violation) []string {
 	return out
 }
 
+// injected renders the decision's additions as the CLI door does; a pinned profile is shown as
+// /cache/moby.json (Moby's default) or /cache/pinned.json.
 func injected(d defaults.Decision) []string {
 	out := []string{}
-	for _, i := range d.Injected {
+	injs, err := wrapper.Injections(d.Change, func(b []byte) (string, error) {
+		if bytes.Equal(b, defaults.MobySeccompProfile()) {
+			return "/cache/moby.json", nil
+		}
+		return "/cache/pinned.json", nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, i := range injs {
 		out = append(out, "--"+i.Flag+"="+i.Value)
 	}
 	return out
@@ -179,7 +195,7 @@ func TestRefusals(t *testing.T) {
 				t.Fatalf("allowed = %v", d.Allowed)
 			}
 			for _, v := range d.Violations {
-				if v.Arg == "" || v.Hint == "" || v.Message == "" {
+				if v.From == "" || v.Hint == "" || v.Message == "" {
 					t.Errorf("violation without argument, message or hint: %+v", v)
 				}
 			}
@@ -190,7 +206,7 @@ func TestRefusals(t *testing.T) {
 func TestInjection(t *testing.T) {
 	p := mustPolicy(t, "")
 	apparmor := defaults.Facts{Known: true, AppArmor: true, SeccompBuiltin: true, LogDriver: "json-file"}
-	customSeccomp := defaults.Facts{Known: true, LogDriver: "journald", SeccompFile: "/cache/moby.json"}
+	customSeccomp := defaults.Facts{Known: true, LogDriver: "journald"}
 	all := []string{"--cap-drop=ALL", "--security-opt=no-new-privileges", "--network=sdocker", "--memory=1g", "--cpus=1",
 		"--pids-limit=512", "--log-opt=max-size=10m", "--log-opt=max-file=3"}
 	for _, tc := range []struct {
@@ -228,8 +244,8 @@ func TestInjection(t *testing.T) {
 
 func TestSeccompDefaultIsRemovedNotForwarded(t *testing.T) {
 	d := decide(t, mustPolicy(t, ""), []string{"run", "--security-opt", "seccomp=default", "img"}, defaults.AssumedFacts())
-	if len(d.Removed) != 1 || d.Removed[0].Typed != "--security-opt seccomp=default" {
-		t.Fatalf("removed = %+v", d.Removed)
+	if rm := d.Change.Remove; len(rm) != 1 || rm[0] != "--security-opt seccomp=default" {
+		t.Fatalf("removed = %+v", rm)
 	}
 }
 
@@ -301,8 +317,19 @@ func FuzzDecide(f *testing.F) {
 		if err != nil || inv.Command == "" {
 			return
 		}
-		d := defaults.Decide(defaults.Input{Policy: p, Request: wrapper.Request(inv, "/"), Facts: defaults.AssumedFacts(), Now: today})
-		ed := wrapper.EditFor(inv, d)
+		req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/"})
+		if err != nil {
+			var usage *wrapper.UsageError
+			if !errors.As(err, &usage) {
+				t.Fatalf("%q: %v is not a usage error", argv, err)
+			}
+			return
+		}
+		d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: today})
+		ed, err := wrapper.EditFor(inv, d, func([]byte) (string, error) { return "/pinned.json", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
 		add := ed.Add
 		removed := 0
 		for _, o := range ed.Remove {

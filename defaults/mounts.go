@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func (d *decider) mounts() {
 	for _, m := range d.r.Mounts {
 		switch {
 		case m.Type == "api-socket":
-			d.refuse(RuleMounts, m.Typed, "talk to the daemon from outside the container, or "+exceptionHint(RuleMounts),
+			d.refuse(RuleMounts, FieldMounts, m.From, "talk to the daemon from outside the container, or "+exceptionHint(RuleMounts),
 				"the Docker API socket inside a container is root on the host")
 		case m.Type == "volume" && len(m.Options) > 0 && (m.Driver == "" || m.Driver == "local"):
 			d.localVolume(m)
@@ -21,7 +24,7 @@ func (d *decider) mounts() {
 	}
 	for _, s := range d.r.VolumesFrom {
 		if !d.in.Facts.Known {
-			d.notes = append(d.notes, fmt.Sprintf("volumes: %s inherits another container's mounts, which are checked only against a daemon", s.Typed))
+			d.note("volumes: %s inherits another container's mounts, which are checked only against a daemon", s.From)
 		}
 	}
 }
@@ -39,14 +42,14 @@ func (d *decider) localVolume(m Mount) {
 	hint := "use a named volume without driver options, a tmpfs, or " + exceptionHint(RuleMounts)
 	if isBindOpt(opts["o"]) {
 		if !strings.HasPrefix(dev, "/") {
-			d.refuse(RuleMounts, m.Typed, hint, "a local volume binding %q binds a path the daemon resolves from its own working directory", dev)
+			d.refuse(RuleMounts, FieldMounts, m.From, hint, "a local volume binding %q binds a path the daemon resolves from its own working directory", dev)
 			return
 		}
 		d.hostPath(m, path.Join(dev, m.Subpath))
 		return
 	}
 	if fs := strings.ToLower(opts["type"]); !localFilesystems[fs] {
-		d.refuse(RuleMounts, m.Typed, hint, "a local volume of type %s (device %q, options %q) mounts the daemon host's own filesystem into the container", fs, dev, opts["o"])
+		d.refuse(RuleMounts, FieldMounts, m.From, hint, "a local volume of type %s (device %q, options %q) mounts the daemon host's own filesystem into the container", fs, dev, opts["o"])
 	}
 }
 
@@ -67,7 +70,7 @@ func (d *decider) hostPath(m Mount, source string) {
 	if d.in.ResolvePath != nil {
 		r, err := d.in.ResolvePath(src)
 		if err != nil {
-			d.refuse(RuleMounts, m.Typed, "bind a path sdocker can resolve, or "+exceptionHint(RuleMounts),
+			d.refuse(RuleMounts, FieldMounts, m.From, "bind a path sdocker can resolve, or "+exceptionHint(RuleMounts),
 				"host path %s could not be resolved to check where it leads: %v", source, err)
 			return
 		}
@@ -81,7 +84,7 @@ func (d *decider) hostPath(m Mount, source string) {
 				rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
 			}
 			if rel != "" {
-				d.refuse(RuleMounts, m.Typed, hint+exceptionHint(RuleMounts), "host path %s%s %s%s", source, via, rel, suffix)
+				d.refuse(RuleMounts, FieldMounts, m.From, hint+exceptionHint(RuleMounts), "host path %s%s %s%s", source, via, rel, suffix)
 				return true
 			}
 		}
@@ -90,7 +93,7 @@ func (d *decider) hostPath(m Mount, source string) {
 	if check(d.p.Runtime.Deny.Mounts, "bind a narrower directory, or ", "") || m.ReadOnly {
 		return
 	}
-	check(d.p.Runtime.Deny.WritableMounts, "bind it read-only (:ro), or ", " (writable: the container could replace the host's programs)")
+	check(d.p.Runtime.Deny.WritableMounts, "bind it read-only ({ReadOnly}), or ", " (writable: the container could replace the host's programs)")
 }
 
 // canonicalHostPath cleans a host path and spells /var/run as /run (the same directory).
@@ -139,32 +142,21 @@ var escapeSyscalls = map[string]bool{
 
 // permissiveSeccomp says why a profile is unconfined by another name, or "" when it is not: it
 // allows (or only logs) every system call by default, or allows unconditionally a system call
-// that opens a way out of the container.
+// that opens a way out of the container. The profile is read with Moby's own types.
 func permissiveSeccomp(data []byte) string {
-	var p struct {
-		DefaultAction string `json:"defaultAction"`
-		Syscalls      []struct {
-			Names    []string        `json:"names"`
-			Name     string          `json:"name"`
-			Action   string          `json:"action"`
-			Args     json.RawMessage `json:"args"`
-			Includes struct {
-				Caps []string `json:"caps"`
-			} `json:"includes"`
-		} `json:"syscalls"`
-	}
+	var p seccomp.Seccomp
 	if err := json.Unmarshal(data, &p); err != nil {
 		return "" // docker rejects a profile that is not JSON
 	}
 	switch p.DefaultAction {
-	case "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE":
+	case specs.ActAllow, specs.ActLog, specs.ActTrace:
 		return "allows every system call by default"
 	}
 	for _, r := range p.Syscalls {
-		if r.Action != "SCMP_ACT_ALLOW" && r.Action != "SCMP_ACT_LOG" {
+		if r == nil || (r.Action != specs.ActAllow && r.Action != specs.ActLog) {
 			continue
 		}
-		if len(r.Includes.Caps) > 0 {
+		if r.Includes != nil && len(r.Includes.Caps) > 0 {
 			continue // only with a capability, which the policy decides
 		}
 		for _, n := range append(r.Names, r.Name) {

@@ -109,9 +109,9 @@ func TestMobysProfileIsNotPermissive(t *testing.T) {
 	path := filepath.Join(dir, "moby.json")
 	os.WriteFile(path, defaults.MobySeccompProfile(), 0o644)
 	p, _ := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
-	d := defaults.Decide(defaults.Input{Policy: p, Request: defaults.Request{Command: "run", Image: "img",
-		SecurityOpt: []defaults.Setting{{Value: "seccomp=" + path, Typed: "--security-opt seccomp=" + path}}},
-		Facts: defaults.AssumedFacts(), ReadFile: os.ReadFile})
+	d := defaults.Decide(defaults.Input{Policy: p, Request: defaults.Request{Kind: defaults.KindCreate, Image: "img",
+		SecurityOpt: []defaults.SecurityOpt{{Key: "seccomp", Value: path, Profile: defaults.MobySeccompProfile(), From: "--security-opt seccomp=" + path}}},
+		Facts: defaults.AssumedFacts()})
 	if !d.Allowed {
 		t.Fatalf("Moby's own default profile was refused: %+v", d.Violations)
 	}

@@ -1,10 +1,84 @@
 package defaults
 
-// Setting is one security-relevant setting of a request, with the argument that carried it as
-// the user typed it (for messages), e.g. Value "host", Typed "--pid=host".
-type Setting struct {
-	Value string
-	Typed string
+// Kind is what a request asks of the daemon: a container to create (docker run and create, the
+// API's POST /containers/create), a process in a running one, or new limits for one.
+type Kind string
+
+const (
+	KindCreate Kind = "create"
+	KindExec   Kind = "exec"
+	KindUpdate Kind = "update"
+)
+
+// Field names a setting in the daemon's own terms: the Engine API's HostConfig (and Config)
+// members. Violations and changes carry one, so every door maps them to its own words (a flag,
+// a JSON path, a CIS check) by field, never by message text.
+type Field string
+
+const (
+	FieldImage          Field = "Image"
+	FieldUser           Field = "User"
+	FieldPrivileged     Field = "Privileged"
+	FieldCapAdd         Field = "CapAdd"
+	FieldCapDrop        Field = "CapDrop"
+	FieldSecurityOpt    Field = "SecurityOpt"
+	FieldPidMode        Field = "PidMode"
+	FieldIpcMode        Field = "IpcMode"
+	FieldUTSMode        Field = "UTSMode"
+	FieldUsernsMode     Field = "UsernsMode"
+	FieldCgroupnsMode   Field = "CgroupnsMode"
+	FieldNetworkMode    Field = "NetworkMode"
+	FieldMounts         Field = "Mounts"
+	FieldVolumesFrom    Field = "VolumesFrom"
+	FieldDevices        Field = "Devices"
+	FieldMemory         Field = "Memory"
+	FieldMemorySwap     Field = "MemorySwap"
+	FieldNanoCPUs       Field = "NanoCpus"
+	FieldCPUQuota       Field = "CpuQuota"
+	FieldCPUPeriod      Field = "CpuPeriod"
+	FieldPidsLimit      Field = "PidsLimit"
+	FieldLogConfig      Field = "LogConfig"
+	FieldReadonlyRootfs Field = "ReadonlyRootfs"
+	FieldRuntime        Field = "Runtime"
+	FieldCgroupParent   Field = "CgroupParent"
+	// FieldMountReadOnly is a mount's read-only flag.
+	FieldMountReadOnly Field = "ReadOnly"
+)
+
+func (f Field) known() bool {
+	switch f {
+	case FieldImage, FieldUser, FieldPrivileged, FieldCapAdd, FieldCapDrop, FieldSecurityOpt, FieldPidMode,
+		FieldIpcMode, FieldUTSMode, FieldUsernsMode, FieldCgroupnsMode, FieldNetworkMode, FieldMounts,
+		FieldVolumesFrom, FieldDevices, FieldMemory, FieldMemorySwap, FieldNanoCPUs, FieldCPUQuota, FieldCPUPeriod,
+		FieldPidsLimit, FieldLogConfig, FieldReadonlyRootfs, FieldRuntime, FieldCgroupParent, FieldMountReadOnly:
+		return true
+	}
+	return false
+}
+
+// Val is one typed value of a request with where it came from, for messages: the argument as
+// the user typed it ("--pid=host") or the API field ("HostConfig.PidMode=host").
+type Val[T any] struct {
+	Value T
+	From  string
+}
+
+// SecurityOpt is one security option, split the way the daemon splits it (key=value, or
+// key:value). For seccomp, Profile holds the profile's bytes wherever it came from (a file the
+// CLI read, inline JSON in a create body); it is nil for "unconfined" and for the names of the
+// default profile ("default", "builtin").
+type SecurityOpt struct {
+	Key, Value string
+	Profile    []byte
+	From       string
+}
+
+// Device is a host device given to the container: a device node, a cgroup rule or a device
+// request (GPUs).
+type Device struct {
+	Field Field // FieldDevices for all three; What says which
+	What  string
+	From  string
 }
 
 // Mount is a filesystem the container would get. Source is a host path for binds (and for
@@ -13,43 +87,58 @@ type Mount struct {
 	Type   string // bind, volume, tmpfs, api-socket
 	Source string
 	Target string
-	Typed  string
-	// Driver and Options are a volume's driver and driver options where known (from
-	// --mount volume-opt=…, or from the daemon for a named volume). The local driver mounts
-	// whatever its options say on the daemon's host: a bind, proc, an overlay of /etc…
+	From   string
+	// Driver and Options are a volume's driver and driver options where known (from the
+	// request, or from the daemon for a named volume). The local driver mounts whatever its
+	// options say on the daemon's host: a bind, proc, an overlay of /etc…
 	Driver  string
 	Options map[string]string
-	// Subpath is the part of the volume mounted (volume-subpath).
+	// Subpath is the part of the volume mounted.
 	Subpath string
-	// ReadOnly: the container cannot write through the mount (-v …:ro, --mount readonly).
+	// ReadOnly: the container cannot write through the mount.
 	ReadOnly bool
+	// Propagation is the bind's mount propagation (private, rprivate, shared, rshared, slave,
+	// rslave), where given.
+	Propagation string
 }
 
-// Request is the door-independent description of a container request: what the CLI parses from
-// argv, and what the API door reads from a create body.
+// LogOpt is one option of the log driver.
+type LogOpt struct {
+	Key, Value string
+	From       string
+}
+
+// Request is the door-neutral description of a request, in the Engine API's terms and units:
+// what the CLI door reads from argv, the API door from a create body, and the audit from an
+// existing container. Pointers are nil where the request leaves a setting to the daemon.
 type Request struct {
-	// Command is run, create, exec or update: exec and update are checked, never injected into.
-	Command string
-	Image   string
+	Kind  Kind
+	Image string
 
-	Privileged  *Setting
-	CapAdd      []Setting
-	CapDrop     []Setting
-	SecurityOpt []Setting
+	Privileged  *Val[bool]
+	CapAdd      []Val[string]
+	CapDrop     []Val[string]
+	SecurityOpt []SecurityOpt
 
-	PID, IPC, UTS, UserNS, CgroupNS, Network *Setting
-	// Networks are every network asked for, in order, where there may be several (--network
-	// repeated); when it is empty, Network alone is.
-	Networks []Setting
+	PID, IPC, UTS, UserNS, CgroupNS *Val[string]
+	// Networks are the network mode and every network asked for, in order.
+	Networks []Val[string]
 
 	Mounts      []Mount
-	VolumesFrom []Setting
-	Devices     []Setting // --device, --device-cgroup-rule, --gpus
+	VolumesFrom []Val[string]
+	Devices     []Device
 
-	Memory, MemorySwap, CPUs, CPUQuota, CPUPeriod, PidsLimit *Setting
+	// Memory and MemorySwap in bytes; NanoCPUs in billionths of a CPU; CPUQuota and CPUPeriod
+	// in microseconds; PidsLimit in processes.
+	Memory, MemorySwap, NanoCPUs, CPUQuota, CPUPeriod, PidsLimit *Val[int64]
 
-	LogDriver *Setting
-	LogOpts   []Setting
+	LogDriver *Val[string]
+	LogOpts   []LogOpt
+
+	User           *Val[string]
+	ReadonlyRootfs *Val[bool]
+	Runtime        *Val[string]
+	CgroupParent   *Val[string]
 }
 
 // Facts are what the daemon told us. Known is false where no daemon was asked (explain): the
@@ -62,23 +151,9 @@ type Facts struct {
 	SeccompBuiltin bool
 	// LogDriver is the daemon's default logging driver.
 	LogDriver string
-	// SeccompFile is where the caller has put sdocker's copy of Moby's default profile, used
-	// when the daemon's default is not the built-in profile.
-	SeccompFile string
 }
 
 // AssumedFacts are docker's defaults, used when no daemon was asked.
 func AssumedFacts() Facts {
 	return Facts{SeccompBuiltin: true, LogDriver: "json-file"}
-}
-
-// AllNetworks returns every network the request asks for.
-func (r *Request) AllNetworks() []Setting {
-	if len(r.Networks) > 0 {
-		return r.Networks
-	}
-	if r.Network != nil {
-		return []Setting{*r.Network}
-	}
-	return nil
 }

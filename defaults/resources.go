@@ -2,98 +2,84 @@ package defaults
 
 import (
 	"fmt"
-	"math/big"
 	"strconv"
-	"strings"
-
-	units "github.com/docker/go-units"
 )
 
-func (d *decider) resources(inject bool) {
+func (d *decider) resources() {
 	res := d.p.Runtime.Resources
+	inject := d.creates()
 	hint := func(what string) string {
 		return fmt.Sprintf("ask for at most %s, or %s", what, exceptionHint(RuleResources))
 	}
 	if s := d.r.Memory; s != nil {
-		if b, err := units.RAMInBytes(s.Value); err == nil {
-			switch {
-			case b <= 0:
-				d.refuse(RuleResources, s.Typed, hint(res.MaxMemory.String()), "a memory limit of %s means unlimited", s.Value)
-			case res.MaxMemory > 0 && b > int64(res.MaxMemory):
-				d.refuse(RuleResources, s.Typed, hint(res.MaxMemory.String()), "memory %s is above the policy's maximum of %s", s.Value, res.MaxMemory)
-			}
+		switch b := s.Value; {
+		case b <= 0:
+			d.refuse(RuleResources, FieldMemory, s.From, hint(res.MaxMemory.String()), "a memory limit of %s means unlimited", quantity(s))
+		case res.MaxMemory > 0 && b > int64(res.MaxMemory):
+			d.refuse(RuleResources, FieldMemory, s.From, hint(res.MaxMemory.String()), "memory %s is above the policy's maximum of %s", quantity(s), res.MaxMemory)
 		}
 	} else if inject && res.Memory > 0 {
-		d.add("memory", res.Memory.String(), "memory limit (guide §10)")
+		d.add(Addition{Field: FieldMemory, Rule: RuleResources, Int: int64(res.Memory), Reason: "memory limit (guide §10)"})
 	}
-	if s := d.r.MemorySwap; s != nil && strings.TrimSpace(s.Value) == "-1" {
-		d.refuse(RuleResources, s.Typed, "set --memory-swap to a size, or leave it out", "--memory-swap -1 means unlimited swap")
+	if s := d.r.MemorySwap; s != nil && s.Value == -1 {
+		d.refuse(RuleResources, FieldMemorySwap, s.From, "set {MemorySwap} to a size, or leave it out", "{MemorySwap} -1 means unlimited swap")
 	}
 	d.cpus(inject, hint(strconv.FormatFloat(res.MaxCPUs, 'g', -1, 64)+" CPUs"))
 	if s := d.r.PidsLimit; s != nil {
-		if n, err := parseInt(s.Value); err == nil {
-			switch {
-			case n <= 0:
-				d.refuse(RuleResources, s.Typed, hint(strconv.FormatInt(res.MaxPids, 10)+" processes"), "a pids limit of %d means unlimited", n)
-			case res.MaxPids > 0 && n > res.MaxPids:
-				d.refuse(RuleResources, s.Typed, hint(strconv.FormatInt(res.MaxPids, 10)+" processes"), "pids limit %d is above the policy's maximum of %d", n, res.MaxPids)
-			}
+		n := s.Value
+		switch {
+		case n <= 0:
+			d.refuse(RuleResources, FieldPidsLimit, s.From, hint(strconv.FormatInt(res.MaxPids, 10)+" processes"), "a pids limit of %d means unlimited", n)
+		case res.MaxPids > 0 && n > res.MaxPids:
+			d.refuse(RuleResources, FieldPidsLimit, s.From, hint(strconv.FormatInt(res.MaxPids, 10)+" processes"), "pids limit %d is above the policy's maximum of %d", n, res.MaxPids)
 		}
 	} else if inject && res.Pids > 0 {
-		d.add("pids-limit", strconv.FormatInt(res.Pids, 10), "process limit against fork bombs (guide §10)")
+		d.add(Addition{Field: FieldPidsLimit, Rule: RuleResources, Int: res.Pids, Reason: "process limit against fork bombs (guide §10)"})
 	}
+}
+
+// quantity renders a size for messages, as a user writes it ("16g"; "0"; "-1").
+func quantity(s *Val[int64]) string {
+	if s.Value <= 0 {
+		return strconv.FormatInt(s.Value, 10)
+	}
+	return ByteSize(s.Value).String()
 }
 
 func (d *decider) cpus(inject bool, hint string) {
 	res := d.p.Runtime.Resources
-	tooMany := func(s *Setting, n float64) {
+	tooMany := func(s *Val[int64], n float64) {
 		if res.MaxCPUs > 0 && n > res.MaxCPUs {
-			d.refuse(RuleResources, s.Typed, hint, "%g CPUs is above the policy's maximum of %g", n, res.MaxCPUs)
+			d.refuse(RuleResources, FieldNanoCPUs, s.From, hint, "%g CPUs is above the policy's maximum of %g", n, res.MaxCPUs)
 		}
 	}
 	period := 100000.0
-	if s := d.r.CPUPeriod; s != nil {
-		if n, err := parseInt(s.Value); err == nil && n > 0 {
-			period = float64(n)
-		}
+	if s := d.r.CPUPeriod; s != nil && s.Value > 0 {
+		period = float64(s.Value)
 	}
-	// --cpus and --cpu-quota are both applied when both are given: each must be a limit.
-	if s := d.r.CPUs; s != nil {
-		if n, err := parseCPUs(s.Value); err == nil {
-			if n <= 0 {
-				d.refuse(RuleResources, s.Typed, hint, "a CPU limit of %s means unlimited", s.Value)
-			}
-			tooMany(s, n)
+	// NanoCpus and CpuQuota are both applied when both are given: each must be a limit.
+	if s := d.r.NanoCPUs; s != nil {
+		if s.Value <= 0 {
+			d.refuse(RuleResources, FieldNanoCPUs, s.From, hint, "a CPU limit of %s means unlimited", cpuQuantity(s))
 		}
+		tooMany(s, float64(s.Value)/1e9)
 	}
 	if s := d.r.CPUQuota; s != nil {
-		if n, err := parseInt(s.Value); err == nil {
-			if n <= 0 {
-				d.refuse(RuleResources, s.Typed, hint, "a CPU quota of %s means unlimited", s.Value)
-			}
-			tooMany(s, float64(n)/period)
+		if s.Value <= 0 {
+			d.refuse(RuleResources, FieldCPUQuota, s.From, hint, "a CPU quota of %d means unlimited", s.Value)
 		}
+		tooMany(s, float64(s.Value)/period)
 	}
 	switch {
-	case d.r.CPUs != nil, d.r.CPUQuota != nil, !inject, res.CPUs <= 0:
+	case d.r.NanoCPUs != nil, d.r.CPUQuota != nil, !inject, res.CPUs <= 0:
 	case d.r.CPUPeriod != nil:
-		// docker refuses --cpus beside --cpu-period: express the limit as a quota instead.
-		d.add("cpu-quota", strconv.FormatInt(int64(res.CPUs*period), 10), "CPU limit (guide §10)")
+		// The daemon refuses NanoCpus beside CpuPeriod: express the limit as a quota instead.
+		d.add(Addition{Field: FieldCPUQuota, Rule: RuleResources, Int: int64(res.CPUs * period), Reason: "CPU limit (guide §10)"})
 	default:
-		d.add("cpus", strconv.FormatFloat(res.CPUs, 'f', -1, 64), "CPU limit (guide §10)")
+		d.add(Addition{Field: FieldNanoCPUs, Rule: RuleResources, Int: int64(res.CPUs * 1e9), Reason: "CPU limit (guide §10)"})
 	}
 }
 
-// parseInt reads an integer flag the way pflag's int flags do: base prefixes (0x…, 0o…, 0b…)
-// included, so that --pids-limit 0x7fffffff is read as the number docker will use.
-func parseInt(v string) (int64, error) { return strconv.ParseInt(v, 0, 64) }
-
-// parseCPUs reads --cpus the way docker does (a big.Rat: "1.5", "3/2", "1e1").
-func parseCPUs(v string) (float64, error) {
-	r, ok := new(big.Rat).SetString(v)
-	if !ok {
-		return 0, fmt.Errorf("invalid CPU count %q", v)
-	}
-	f, _ := r.Float64()
-	return f, nil
+func cpuQuantity(s *Val[int64]) string {
+	return strconv.FormatFloat(float64(s.Value)/1e9, 'f', -1, 64)
 }

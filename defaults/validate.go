@@ -24,11 +24,13 @@ const (
 	RuleDevices         Rule = "devices"
 	RuleResources       Rule = "resources"
 	RuleNetwork         Rule = "network"
+	// RuleLogging is the log rotation the policy adds; only require mode reports it.
+	RuleLogging Rule = "logging"
 )
 
 // Rules lists every rule an exception may allow.
 var Rules = []Rule{RulePrivileged, RuleCapabilities, RuleNoNewPrivileges, RuleSeccomp, RuleAppArmor,
-	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork}
+	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging}
 
 // Severities accepted by scan.fail_on, from most to least severe.
 var Severities = []string{"critical", "high", "medium", "low"}

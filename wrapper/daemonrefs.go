@@ -22,16 +22,16 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 		id := cutMode(s.Value)
 		var c inspected
 		if err := eng.Get(ctx, "/containers/"+url.PathEscape(id)+"/json", &c); err != nil {
-			return fmt.Errorf("inspecting %s for %s: %w", id, s.Typed, err)
+			return fmt.Errorf("inspecting %s for %s: %w", id, s.From, err)
 		}
 		for _, m := range c.Mounts {
 			switch m.Type {
 			case "bind":
 				r.Mounts = append(r.Mounts, defaults.Mount{Type: "bind", Source: m.Source, Target: m.Destination,
-					Typed: fmt.Sprintf("%s (which binds %s)", s.Typed, m.Source)})
+					From: fmt.Sprintf("%s (which binds %s)", s.From, m.Source)})
 			case "volume":
 				r.Mounts = append(r.Mounts, defaults.Mount{Type: "volume", Source: m.Name, Target: m.Destination,
-					Typed: fmt.Sprintf("%s (which mounts volume %s)", s.Typed, m.Name)})
+					From: fmt.Sprintf("%s (which mounts volume %s)", s.From, m.Name)})
 			}
 		}
 	}
@@ -56,17 +56,14 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 			continue // docker will refuse it, or the policy's network is created
 		}
 		if err != nil {
-			return fmt.Errorf("inspecting network %s for %s: %w", n.Value, n.Typed, err)
+			return fmt.Errorf("inspecting network %s for %s: %w", n.Value, n.From, err)
 		}
 		switch {
 		case net.Driver == "host":
-			r.Networks[i] = defaults.Setting{Value: "host", Typed: n.Typed + " (the host's network)"}
+			r.Networks[i] = defaults.Val[string]{Value: "host", From: n.From + " (the host's network)"}
 		case net.Name == "bridge" || net.Options["com.docker.network.bridge.default_bridge"] == "true":
-			r.Networks[i] = defaults.Setting{Value: "bridge", Typed: n.Typed + " (the default bridge)"}
+			r.Networks[i] = defaults.Val[string]{Value: "bridge", From: n.From + " (the default bridge)"}
 		}
-	}
-	if len(r.Networks) > 0 {
-		r.Network = &r.Networks[0]
 	}
 	for i := range r.Networks {
 		if err := sharedNamespace(ctx, eng, &r.Networks[i], func(c inspected) string { return c.HostConfig.NetworkMode }); err != nil {
@@ -109,11 +106,11 @@ func ResolveVolumes(ctx context.Context, api Getter, mounts []defaults.Mount) er
 			continue // docker will create an ordinary volume
 		}
 		if err != nil {
-			return fmt.Errorf("inspecting volume %s for %s: %w", m.Source, m.Typed, err)
+			return fmt.Errorf("inspecting volume %s for %s: %w", m.Source, m.From, err)
 		}
 		mounts[i].Driver, mounts[i].Options = v.Driver, v.Options
 		if len(v.Options) > 0 {
-			mounts[i].Typed = fmt.Sprintf("%s (volume %s, created with %s)", m.Typed, m.Source, optionList(v.Options))
+			mounts[i].From = fmt.Sprintf("%s (volume %s, created with %s)", m.From, m.Source, optionList(v.Options))
 		}
 	}
 	return nil
@@ -143,7 +140,7 @@ type inspected struct {
 
 // sharedNamespace follows container:NAME (through the containers that share in turn) and, if it
 // ends at the host's namespace, makes the setting say host, naming the chain.
-func sharedNamespace(ctx context.Context, eng *Engine, s *defaults.Setting, mode func(inspected) string) error {
+func sharedNamespace(ctx context.Context, eng *Engine, s *defaults.Val[string], mode func(inspected) string) error {
 	value, chain := s.Value, ""
 	for hops := 0; ; hops++ {
 		id, ok := strings.CutPrefix(value, "container:")
@@ -151,16 +148,16 @@ func sharedNamespace(ctx context.Context, eng *Engine, s *defaults.Setting, mode
 			break
 		}
 		if hops == 8 {
-			return fmt.Errorf("following %s: more than 8 containers share in turn; name the last one", s.Typed)
+			return fmt.Errorf("following %s: more than 8 containers share in turn; name the last one", s.From)
 		}
 		var c inspected
 		if err := eng.Get(ctx, "/containers/"+url.PathEscape(id)+"/json", &c); err != nil {
-			return fmt.Errorf("inspecting %s for %s: %w", id, s.Typed, err)
+			return fmt.Errorf("inspecting %s for %s: %w", id, s.From, err)
 		}
 		value, chain = mode(c), chain+" → "+id
 	}
 	if value == "host" && s.Value != "host" {
-		*s = defaults.Setting{Value: "host", Typed: fmt.Sprintf("%s (%s shares the host's namespace)", s.Typed, strings.TrimPrefix(chain, " → "))}
+		*s = defaults.Val[string]{Value: "host", From: fmt.Sprintf("%s (%s shares the host's namespace)", s.From, strings.TrimPrefix(chain, " → "))}
 	}
 	return nil
 }

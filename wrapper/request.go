@@ -2,87 +2,169 @@ package wrapper
 
 import (
 	"encoding/csv"
+	"fmt"
+	"math/big"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+
+	units "github.com/docker/go-units"
 
 	"sdocker/defaults"
 	"sdocker/wrapper/argv"
 )
 
-// Request describes a parsed run/create/exec/update for the decision. Relative bind sources
-// ("./data:/data") are made absolute against cwd, as docker does.
-func Request(inv *Invocation, cwd string) defaults.Request {
-	r := defaults.Request{Command: inv.Command, Image: inv.Image()}
-	if inv.Command == "exec" || inv.Command == "update" {
-		r.Image = ""
+// RequestInput is what turning a command line into the decision's request needs.
+type RequestInput struct {
+	// Cwd makes relative bind sources ("./data:/data") absolute, as docker does.
+	Cwd string
+	// ReadFile reads a seccomp profile named on the command line, as the docker CLI does before
+	// it sends the profile's bytes to the daemon.
+	ReadFile func(path string) ([]byte, error)
+}
+
+// Request describes a parsed run/create/exec/update in the decision's terms: values read the way
+// the docker CLI reads them (sizes, CPU counts, integers with base prefixes, security options,
+// mount specs), each with the argument as typed. A value docker would refuse is a UsageError.
+func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
+	r := defaults.Request{Kind: defaults.KindCreate, Image: inv.Image()}
+	switch inv.Command {
+	case "exec":
+		r.Kind, r.Image = defaults.KindExec, ""
+	case "update":
+		r.Kind, r.Image = defaults.KindUpdate, ""
 	}
-	one := func(o Occurrence) *defaults.Setting { return &defaults.Setting{Value: o.Value, Typed: o.Typed} }
+	str := func(o Occurrence) *defaults.Val[string] { return &defaults.Val[string]{Value: o.Value, From: o.Typed} }
 	for _, o := range inv.Flags {
-		s := defaults.Setting{Value: o.Value, Typed: o.Typed}
+		var err error
 		switch o.Flag.Canonical() {
 		case "privileged":
-			r.Privileged = one(o)
+			r.Privileged = &defaults.Val[bool]{Value: argv.IsTrue(o.Value), From: o.Typed}
 		case "cap-add":
-			r.CapAdd = append(r.CapAdd, s)
+			r.CapAdd = append(r.CapAdd, *str(o))
 		case "cap-drop":
-			r.CapDrop = append(r.CapDrop, s)
+			r.CapDrop = append(r.CapDrop, *str(o))
 		case "security-opt":
-			r.SecurityOpt = append(r.SecurityOpt, s)
+			var s defaults.SecurityOpt
+			if s, err = securityOpt(o, in.ReadFile); err == nil {
+				r.SecurityOpt = append(r.SecurityOpt, s)
+			}
 		case "pid":
-			r.PID = one(o)
+			r.PID = str(o)
 		case "ipc":
-			r.IPC = one(o)
+			r.IPC = str(o)
 		case "uts":
-			r.UTS = one(o)
+			r.UTS = str(o)
 		case "userns":
-			r.UserNS = one(o)
+			r.UserNS = str(o)
 		case "cgroupns":
-			r.CgroupNS = one(o)
+			r.CgroupNS = str(o)
 		case "network":
 			// Several --network flags attach several networks; each is checked.
-			n := defaults.Setting{Value: networkTarget(o.Value), Typed: o.Typed}
-			r.Networks = append(r.Networks, n)
-			if r.Network == nil {
-				r.Network = &n
-			}
+			r.Networks = append(r.Networks, defaults.Val[string]{Value: networkTarget(o.Value), From: o.Typed})
 		case "volume":
-			if m, ok := volumeMount(o, cwd); ok {
+			if m, ok := volumeMount(o, in.Cwd); ok {
 				r.Mounts = append(r.Mounts, m)
 			}
 		case "mount":
-			r.Mounts = append(r.Mounts, mountFlag(o, cwd))
+			r.Mounts = append(r.Mounts, mountFlag(o, in.Cwd))
 		case "use-api-socket":
 			if argv.IsTrue(o.Value) {
-				r.Mounts = append(r.Mounts, defaults.Mount{Type: "api-socket", Typed: o.Typed})
+				r.Mounts = append(r.Mounts, defaults.Mount{Type: "api-socket", From: o.Typed})
 			}
 		case "volumes-from":
-			r.VolumesFrom = append(r.VolumesFrom, s)
+			r.VolumesFrom = append(r.VolumesFrom, *str(o))
 		case "device", "device-cgroup-rule", "gpus":
-			r.Devices = append(r.Devices, s)
+			r.Devices = append(r.Devices, defaults.Device{Field: defaults.FieldDevices, What: o.Value, From: o.Typed})
 		case "memory":
-			r.Memory = one(o)
+			r.Memory, err = number(o, memBytes)
 		case "memory-swap":
-			r.MemorySwap = one(o)
+			r.MemorySwap, err = number(o, func(v string) (int64, error) {
+				if v == "-1" {
+					return -1, nil
+				}
+				return memBytes(v)
+			})
 		case "cpus":
-			r.CPUs = one(o)
+			r.NanoCPUs, err = number(o, nanoCPUs)
 		case "cpu-quota":
-			r.CPUQuota = one(o)
+			r.CPUQuota, err = number(o, parseInt)
 		case "cpu-period":
-			r.CPUPeriod = one(o)
+			r.CPUPeriod, err = number(o, parseInt)
 		case "pids-limit":
-			r.PidsLimit = one(o)
+			r.PidsLimit, err = number(o, parseInt)
 		case "log-driver":
-			r.LogDriver = one(o)
+			r.LogDriver = str(o)
 		case "log-opt":
-			r.LogOpts = append(r.LogOpts, s)
+			k, v, _ := strings.Cut(o.Value, "=")
+			r.LogOpts = append(r.LogOpts, defaults.LogOpt{Key: k, Value: v, From: o.Typed})
+		case "user":
+			r.User = str(o)
+		case "read-only":
+			r.ReadonlyRootfs = &defaults.Val[bool]{Value: argv.IsTrue(o.Value), From: o.Typed}
+		case "runtime":
+			r.Runtime = str(o)
+		case "cgroup-parent":
+			r.CgroupParent = str(o)
+		}
+		if err != nil {
+			return defaults.Request{}, err
 		}
 	}
-	return r
+	return r, nil
 }
 
-// volumeMount reads -v SRC:DST[:OPTS]. A single part is an anonymous volume; a source that is
-// not a path is a named volume.
+// number reads a numeric flag with docker's own reading of it; a value docker refuses is a
+// usage error naming the argument.
+func number(o Occurrence, read func(string) (int64, error)) (*defaults.Val[int64], error) {
+	n, err := read(o.Value)
+	if err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("invalid argument %q for %s: %v", o.Value, o.Typed, err)}
+	}
+	return &defaults.Val[int64]{Value: n, From: o.Typed}, nil
+}
+
+// memBytes reads a size as docker's opts.MemBytes does.
+func memBytes(v string) (int64, error) { return units.RAMInBytes(v) }
+
+// parseInt reads an integer flag the way pflag's int flags do: base prefixes (0x…, 0o…, 0b…)
+// included, so that --pids-limit 0x7fffffff is read as the number docker will use.
+func parseInt(v string) (int64, error) { return strconv.ParseInt(v, 0, 64) }
+
+// nanoCPUs reads --cpus the way docker's opts.NanoCPUs does: a big.Rat ("1.5", "3/2", "1e1")
+// times 10⁹, which must be a whole number.
+func nanoCPUs(v string) (int64, error) {
+	r, ok := new(big.Rat).SetString(v)
+	if !ok {
+		return 0, fmt.Errorf("failed to parse %v as a rational number", v)
+	}
+	nano := r.Mul(r, big.NewRat(1e9, 1))
+	if !nano.IsInt() {
+		return 0, fmt.Errorf("value is too precise")
+	}
+	if !nano.Num().IsInt64() {
+		return 0, fmt.Errorf("value is out of range")
+	}
+	return nano.Num().Int64(), nil
+}
+
+// securityOpt splits a --security-opt as docker does and, for a seccomp profile file, reads
+// the profile as the docker CLI does before sending its bytes to the daemon.
+func securityOpt(o Occurrence, readFile func(string) ([]byte, error)) (defaults.SecurityOpt, error) {
+	k, v := defaults.SplitSecurityOpt(o.Value)
+	s := defaults.SecurityOpt{Key: k, Value: v, From: o.Typed}
+	if k != "seccomp" || v == "unconfined" || v == "default" || v == "builtin" || readFile == nil {
+		return s, nil
+	}
+	data, err := readFile(v)
+	if err != nil {
+		return s, &UsageError{Msg: fmt.Sprintf("reading seccomp profile %s for %s: %v", v, o.Typed, err)}
+	}
+	s.Profile = data
+	return s, nil
+}
+
 // longNetworkSyntax is docker's test for --network's key=value form (opts.NetworkOpt).
 var longNetworkSyntax = regexp.MustCompile(`\w+=\w+(,\w+=\w+)*`)
 
@@ -105,16 +187,23 @@ func networkTarget(v string) string {
 	return target
 }
 
+// volumeMount reads -v SRC:DST[:OPTS]. A single part is an anonymous volume; a source that is
+// not a path is a named volume.
 func volumeMount(o Occurrence, cwd string) (defaults.Mount, bool) {
 	parts := strings.SplitN(o.Value, ":", 3)
 	if len(parts) < 2 {
 		return defaults.Mount{}, false
 	}
 	src := parts[0]
-	m := defaults.Mount{Type: "volume", Source: src, Target: parts[1], Typed: o.Typed}
+	m := defaults.Mount{Type: "volume", Source: src, Target: parts[1], From: o.Typed}
 	if len(parts) == 3 {
 		for _, opt := range strings.Split(parts[2], ",") {
-			m.ReadOnly = m.ReadOnly || opt == "ro"
+			switch opt {
+			case "ro":
+				m.ReadOnly = true
+			case "shared", "rshared", "slave", "rslave", "private", "rprivate":
+				m.Propagation = opt
+			}
 		}
 	}
 	if strings.HasPrefix(src, ".") && !filepath.IsAbs(src) {
@@ -129,7 +218,7 @@ func volumeMount(o Occurrence, cwd string) (defaults.Mount, bool) {
 // mountFlag reads --mount's CSV the way docker does (quoted fields, case-insensitive keys). A
 // local volume with o=bind and a device is a bind of that host path in disguise.
 func mountFlag(o Occurrence, cwd string) defaults.Mount {
-	m := defaults.Mount{Type: "volume", Typed: o.Typed}
+	m := defaults.Mount{Type: "volume", From: o.Typed}
 	fields, err := csv.NewReader(strings.NewReader(strings.TrimSpace(o.Value))).Read()
 	if err != nil {
 		return m // docker refuses it too
@@ -158,27 +247,12 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 			m.Subpath = val
 		case "readonly", "ro":
 			m.ReadOnly = !hasVal || argv.IsTrue(val)
+		case "bind-propagation":
+			m.Propagation = strings.ToLower(val)
 		}
 	}
 	if m.Type != "bind" && m.Type != "volume" {
 		m.Source = ""
 	}
 	return m
-}
-
-// EditFor turns a decision into the CLI door's argv changes: each injected setting becomes a
-// "--flag=value" argument, each removed setting drops the occurrence that carried it.
-func EditFor(inv *Invocation, d defaults.Decision) Edit {
-	var ed Edit
-	for _, inj := range d.Injected {
-		ed.Add = append(ed.Add, "--"+inj.Flag+"="+inj.Value)
-	}
-	for _, rm := range d.Removed {
-		for _, o := range inv.Flags {
-			if o.Typed == rm.Typed && o.Value == rm.Value {
-				ed.Remove = append(ed.Remove, o)
-			}
-		}
-	}
-	return ed
 }

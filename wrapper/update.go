@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strconv"
 
 	"sdocker/defaults"
 )
@@ -23,13 +22,13 @@ func WithCurrentLimits(ctx context.Context, eng *Engine, r defaults.Request, con
 		return r, fmt.Errorf("inspecting container %s for its current CPU limits: %w", container, err)
 	}
 	hc := c.HostConfig
-	if r.CPUQuota == nil && r.CPUs == nil && hc.CpuQuota != 0 {
-		r.CPUQuota = &defaults.Setting{Value: strconv.FormatInt(hc.CpuQuota, 10),
-			Typed: fmt.Sprintf("%s (with %s's CPU quota of %d)", r.CPUPeriod.Typed, container, hc.CpuQuota)}
+	if r.CPUQuota == nil && r.NanoCPUs == nil && hc.CpuQuota != 0 {
+		r.CPUQuota = &defaults.Val[int64]{Value: hc.CpuQuota,
+			From: fmt.Sprintf("%s (with %s's CPU quota of %d)", r.CPUPeriod.From, container, hc.CpuQuota)}
 	}
 	if r.CPUPeriod == nil && hc.CpuPeriod != 0 {
-		r.CPUPeriod = &defaults.Setting{Value: strconv.FormatInt(hc.CpuPeriod, 10),
-			Typed: fmt.Sprintf("%s's CPU period of %d", container, hc.CpuPeriod)}
+		r.CPUPeriod = &defaults.Val[int64]{Value: hc.CpuPeriod,
+			From: fmt.Sprintf("%s's CPU period of %d", container, hc.CpuPeriod)}
 	}
 	return r, nil
 }

@@ -53,7 +53,8 @@ func exitCode(stderr io.Writer, err error) int {
 
 // violationLine names the argument as typed, the rule, what is wrong and how to allow it.
 func violationLine(v defaults.Violation) string {
-	arg := v.Arg
+	v = wrapper.Words(v)
+	arg := v.From
 	if arg == "" {
 		arg = "request"
 	}

@@ -23,7 +23,7 @@ type explanation struct {
 	Argv       []string             `json:"argv"`
 	Violations []defaults.Violation `json:"violations"`
 	Excepted   []defaults.Violation `json:"excepted"`
-	Injected   []defaults.Injection `json:"injected"`
+	Injected   []wrapper.Injection  `json:"injected"`
 	Removed    []string             `json:"removed"`
 	Notes      []string             `json:"notes"`
 }
@@ -65,17 +65,25 @@ func cmdExplain(args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	d := defaults.Decide(defaults.Input{
-		Policy: p, Request: wrapper.Request(inv, cwd()), Facts: defaults.AssumedFacts(), Now: time.Now(), ReadFile: os.ReadFile,
-	})
+	req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: cwd(), ReadFile: os.ReadFile})
+	if err != nil {
+		return err
+	}
+	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: time.Now()})
+	// explain writes nothing: a checked profile is shown as the user named it.
+	ed, err := wrapper.EditFor(inv, d, nil)
+	if err != nil {
+		return err
+	}
+	injected, err := wrapper.Injections(d.Change, nil)
+	if err != nil {
+		return err
+	}
 	x := explanation{
 		Allowed: d.Allowed, Mode: d.Mode, Policy: p.Source,
-		Argv:       wrapper.Render(inv, wrapper.EditFor(inv, d)),
-		Violations: nonNil(d.Violations), Excepted: nonNil(d.Excepted), Injected: nonNil(d.Injected),
-		Removed: []string{}, Notes: nonNil(d.Notes),
-	}
-	for _, r := range d.Removed {
-		x.Removed = append(x.Removed, r.Typed)
+		Argv:       wrapper.Render(inv, ed),
+		Violations: worded(d.Violations), Excepted: worded(d.Excepted), Injected: nonNil(injected),
+		Removed: nonNil(d.Change.Remove), Notes: nonNil(d.Notes),
 	}
 	if format == "json" {
 		enc := json.NewEncoder(e.stdout)
@@ -90,6 +98,15 @@ func cmdExplain(args []string, e env) error {
 		return &silentError{code: exitFailure}
 	}
 	return nil
+}
+
+// worded puts the CLI's words into violations.
+func worded(vs []defaults.Violation) []defaults.Violation {
+	out := []defaults.Violation{}
+	for _, v := range vs {
+		out = append(out, wrapper.Words(v))
+	}
+	return out
 }
 
 func nonNil[T any](s []T) []T {
@@ -116,11 +133,11 @@ func writeExplanation(w io.Writer, x explanation) {
 	}
 	section("violations", len(x.Violations))
 	for _, v := range x.Violations {
-		fmt.Fprintf(tw, "  %s\t[%s]\t%s\n  \t\tto allow it, %s\n", v.Arg, v.Rule, v.Message, v.Hint)
+		fmt.Fprintf(tw, "  %s\t[%s]\t%s\n  \t\tto allow it, %s\n", v.From, v.Rule, v.Message, v.Hint)
 	}
 	section("allowed by exception", len(x.Excepted))
 	for _, v := range x.Excepted {
-		fmt.Fprintf(tw, "  %s\t[%s]\t%s\n", v.Arg, v.Rule, v.Excepted)
+		fmt.Fprintf(tw, "  %s\t[%s]\t%s\n", v.From, v.Rule, v.Excepted)
 	}
 	section("added", len(x.Injected))
 	for _, i := range x.Injected {

@@ -57,8 +57,11 @@ func forward(argv []string, e env) error {
 		return execDocker(e, wrapper.Render(inv, wrapper.Edit{Image: pinned}))
 	}
 
-	in := defaults.Input{Policy: p, Request: wrapper.Request(inv, cwd()), Now: time.Now(), ReadFile: os.ReadFile,
-		PinFile: func(data []byte) (string, error) { return pinProfile(e, data) }}
+	req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: cwd(), ReadFile: os.ReadFile})
+	if err != nil {
+		return err
+	}
+	in := defaults.Input{Policy: p, Request: req, Now: time.Now()}
 	if ep.Local() {
 		in.ResolvePath = wrapper.ResolveHostPath
 	}
@@ -88,15 +91,18 @@ func forward(argv []string, e env) error {
 	if err := report(e, d); err != nil {
 		return err
 	}
-	ed := wrapper.EditFor(inv, d)
+	ed, err := wrapper.EditFor(inv, d, func(data []byte) (string, error) { return pinProfile(e, data) })
+	if err != nil {
+		return err
+	}
 	if inv.Command == "run" || inv.Command == "create" {
 		if ed.Image, err = checkImage(ctx, e, p, inv, eng); err != nil {
 			return err
 		}
 	}
-	for _, inj := range d.Injected {
-		if inj.Flag == "network" && p.Runtime.Network.Create {
-			if err := ensureNetwork(ctx, eng, inj.Value); err != nil {
+	for _, a := range d.Change.Add {
+		if a.Field == defaults.FieldNetworkMode && p.Runtime.Network.Create {
+			if err := ensureNetwork(ctx, eng, a.Value); err != nil {
 				return err
 			}
 		}
@@ -141,7 +147,7 @@ func report(e env, d defaults.Decision) error {
 		fmt.Fprintln(e.stderr, "sdocker: warning (mode: warn): would have "+violationLine(v))
 	}
 	for _, v := range d.Excepted {
-		fmt.Fprintf(e.stderr, "sdocker: %s allowed by a policy exception (rule %s): %s\n", v.Arg, v.Rule, v.Excepted)
+		fmt.Fprintf(e.stderr, "sdocker: %s allowed by a policy exception (rule %s): %s\n", v.From, v.Rule, v.Excepted)
 	}
 	return nil
 }
@@ -171,7 +177,7 @@ const factsTTL = 30 * time.Second
 // factsTTL ago.
 func daemonFacts(ctx context.Context, eng *wrapper.Engine, ep wrapper.Endpoint, e env) (defaults.Facts, error) {
 	var cache *verify.Cache
-	key := "daemon-facts/v1 " + ep.Host
+	key := "daemon-facts/v2 " + ep.Host
 	if dir, err := verify.DefaultCacheDir(e.getenv, "daemon"); err == nil {
 		cache = &verify.Cache{Dir: dir}
 		var f defaults.Facts
@@ -200,32 +206,7 @@ func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, 
 	} else {
 		f.SeccompBuiltin = true // no seccomp on this daemon: nothing a profile could change
 	}
-	if !f.SeccompBuiltin {
-		path, err := seccompFile(e)
-		if err != nil {
-			return f, err
-		}
-		f.SeccompFile = path
-	}
 	return f, nil
-}
-
-// seccompFile writes sdocker's copy of Moby's default profile to the user's cache directory
-// (once, atomically) and returns its path.
-func seccompFile(e env) (string, error) {
-	dir, err := cacheDir(e)
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "seccomp-moby-default.json")
-	want := defaults.MobySeccompProfile()
-	if have, err := os.ReadFile(path); err == nil && string(have) == string(want) {
-		return path, nil
-	}
-	if err := verify.WriteFileAtomic(path, want, 0o644); err != nil {
-		return "", fmt.Errorf("writing the default seccomp profile: %w", err)
-	}
-	return path, nil
 }
 
 // pinProfile keeps a checked seccomp profile in the cache directory, named by its content.
