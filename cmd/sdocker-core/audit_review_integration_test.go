@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,12 @@ func TestReviewAuditFindsWhatPlainDockerHides(t *testing.T) {
 	d.docker(t, "create", "--name", "volroot", "--network", "none", "-v", "hostroot:/host", testImage, "sleep")
 	d.docker(t, "create", "--name", "ownsock", "--network", "none", "-v", d.sock+":/var/run/docker.sock", testImage, "sleep")
 	d.docker(t, "create", "--name", "capall", "--network", "none", "--cap-add", "ALL", testImage, "sleep")
+	// The CLI reads the file and sends the profile inline: the daemon holds only its JSON.
+	allowAll := filepath.Join(t.TempDir(), "allow.json")
+	if err := os.WriteFile(allowAll, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.docker(t, "create", "--name", "inlineseccomp", "--network", "none", "--security-opt", "seccomp="+allowAll, testImage, "sleep")
 
 	fs, _ := runAudit(t, "none", "-H", d.host())
 	tests := []struct {
@@ -31,6 +38,7 @@ func TestReviewAuditFindsWhatPlainDockerHides(t *testing.T) {
 		{"volume bound to the host's /", "CIS-5.6", "container volroot ", ""},
 		{"bind of the audited daemon's own socket", "CIS-5.32", "container ownsock ", "critical"},
 		{"--cap-add ALL", "CIS-5.4", "container capall ", "critical"},
+		{"inline seccomp profile that allows everything", "CIS-5.22", "container inlineseccomp ", "high"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
