@@ -38,8 +38,7 @@ func Check(s *Snapshot, o CheckOptions) Report {
 	return r
 }
 
-func isTrue(b *bool) bool  { return b != nil && *b }
-func isFalse(b *bool) bool { return b != nil && !*b }
+func isTrue(b *bool) bool { return b != nil && *b }
 
 func checkDaemon(s *Snapshot) []Finding {
 	var out []Finding

@@ -159,6 +159,7 @@ func permissiveSeccomp(data []byte) string {
 		if r.Includes != nil && len(r.Includes.Caps) > 0 {
 			continue // only with a capability, which the policy decides
 		}
+		//lint:ignore SA1019 the daemon still reads the deprecated name field, so it is judged too
 		for _, n := range append(r.Names, r.Name) {
 			if escapeSyscalls[n] {
 				return fmt.Sprintf("allows %s, which the default profile keeps closed", n)

@@ -9,5 +9,10 @@ cd "$(dirname "$0")/.."
 
 scripts/start-dockerd.sh
 scripts/install-trivy.sh
+scripts/install-ssh.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
+scripts/lint.sh
 go test -count=1 -timeout 30m ./...
+# Each fuzz target for a bounded time, from its seed corpus on.
+go test -run '^$' -fuzz '^FuzzDecide$' -fuzztime "${FUZZTIME:-15s}" ./defaults
+go test -run '^$' -fuzz '^FuzzParseMatchesPflag$' -fuzztime "${FUZZTIME:-15s}" ./wrapper/argv

@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/docker/cli/cli/connhelper"
 )
 
 // Engine is a minimal Docker Engine API client: the few calls the CLI door needs before it
@@ -28,7 +30,7 @@ type Engine struct {
 var ErrNotFound = errors.New("not found")
 
 // NewEngine connects to an endpoint over a unix socket or TCP (with TLS where the endpoint
-// says so). Other schemes (ssh://, npipe://) are not supported by sdocker's own client.
+// says so), or over ssh:// as the docker CLI does. npipe:// is not supported.
 func NewEngine(e Endpoint) (*Engine, error) {
 	u, err := url.Parse(e.Host)
 	if err != nil {
@@ -53,8 +55,16 @@ func NewEngine(e Endpoint) (*Engine, error) {
 			tr.TLSClientConfig = cfg
 			base = "https://" + u.Host
 		}
+	case "ssh":
+		// docker's own ssh connection: ssh HOST docker system dial-stdio, with the user's ssh
+		// configuration, keys and agent.
+		helper, err := connhelper.GetConnectionHelper(e.Host)
+		if err != nil {
+			return nil, fmt.Errorf("daemon host %q: %w", e.Host, err)
+		}
+		tr.DialContext = helper.Dialer
 	default:
-		return nil, fmt.Errorf("daemon host %q: sdocker talks to unix:// and tcp:// daemons only", e.Host)
+		return nil, fmt.Errorf("daemon host %q: sdocker talks to unix://, tcp:// and ssh:// daemons only", e.Host)
 	}
 	return &Engine{base: base, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
 }
