@@ -16,3 +16,4 @@ go test -count=1 -timeout 30m ./...
 # Each fuzz target for a bounded time, from its seed corpus on.
 go test -run '^$' -fuzz '^FuzzDecide$' -fuzztime "${FUZZTIME:-15s}" ./defaults
 go test -run '^$' -fuzz '^FuzzParseMatchesPflag$' -fuzztime "${FUZZTIME:-15s}" ./wrapper/argv
+go test -run '^$' -fuzz '^FuzzMountReadAsDockerReadsIt$' -fuzztime "${FUZZTIME:-15s}" ./wrapper

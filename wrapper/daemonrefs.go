@@ -17,7 +17,7 @@ import (
 // binds of containers named by --volumes-from, the host directory behind a named local volume
 // created with o=bind, and the host namespace behind --network/--pid/--ipc container:NAME. The
 // decision then sees through them as it sees through the flags themselves.
-func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) error {
+func ResolveDaemonRefs(ctx context.Context, eng Getter, r *defaults.Request) error {
 	for _, s := range r.VolumesFrom {
 		id := cutMode(s.Value)
 		var c inspected
@@ -83,7 +83,7 @@ func ResolveDaemonRefs(ctx context.Context, eng *Engine, r *defaults.Request) er
 	return nil
 }
 
-// Getter is what ResolveVolumes needs of the Engine API (*Engine has it).
+// Getter is what the resolvers need of the Engine API: one GET decoded (*Engine has it).
 type Getter interface {
 	Get(ctx context.Context, path string, out any) error
 }
@@ -140,7 +140,7 @@ type inspected struct {
 
 // sharedNamespace follows container:NAME (through the containers that share in turn) and, if it
 // ends at the host's namespace, makes the setting say host, naming the chain.
-func sharedNamespace(ctx context.Context, eng *Engine, s *defaults.Val[string], mode func(inspected) string) error {
+func sharedNamespace(ctx context.Context, eng Getter, s *defaults.Val[string], mode func(inspected) string) error {
 	value, chain := s.Value, ""
 	for hops := 0; ; hops++ {
 		id, ok := strings.CutPrefix(value, "container:")

@@ -11,7 +11,7 @@ import (
 // WithCurrentLimits completes an update request for one container with the CPU settings it
 // already has: docker update --cpu-period alone keeps the container's quota, so the limit that
 // results is the old quota over the new period, and that is what the decision must judge.
-func WithCurrentLimits(ctx context.Context, eng *Engine, r defaults.Request, container string) (defaults.Request, error) {
+func WithCurrentLimits(ctx context.Context, eng Getter, r defaults.Request, container string) (defaults.Request, error) {
 	if r.CPUPeriod == nil && r.CPUQuota == nil {
 		return r, nil
 	}
