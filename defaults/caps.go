@@ -28,3 +28,7 @@ func KnownCapability(c string) bool {
 	n := NormalizeCapability(c)
 	return n == "ALL" || capabilities[n]
 }
+
+// DockerDefaultCapabilities are the capabilities docker gives a container that drops none.
+var DockerDefaultCapabilities = []string{"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID",
+	"SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE"}

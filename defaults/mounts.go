@@ -1,13 +1,9 @@
 package defaults
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
-
-	"github.com/moby/profiles/seccomp"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func (d *decider) mounts() {
@@ -119,52 +115,6 @@ func exposure(src, denied string) string {
 		return "is inside " + denied + ", which the policy denies"
 	case strings.HasPrefix(denied, src+"/"):
 		return "contains " + denied + ", which the policy denies"
-	}
-	return ""
-}
-
-// escapeSyscalls are system calls Moby's default profile allows only with a capability the
-// policy drops (or never; a test keeps the list disjoint from what the default allows): a profile that allows any of them unconditionally opens the ways out
-// of a container (namespaces, mounts, kernel modules, keyrings, BPF, tracing) that the default
-// profile closes.
-var escapeSyscalls = map[string]bool{
-	"mount": true, "umount": true, "umount2": true, "unshare": true, "setns": true, "pivot_root": true,
-	"open_tree": true, "move_mount": true, "fsopen": true, "fsconfig": true, "fsmount": true, "fspick": true,
-	"mount_setattr": true, "keyctl": true, "add_key": true, "request_key": true, "bpf": true, "perf_event_open": true,
-	"userfaultfd": true,
-	"kexec_load":  true, "kexec_file_load": true, "init_module": true, "finit_module": true, "delete_module": true,
-	"open_by_handle_at": true, "iopl": true, "ioperm": true, "swapon": true,
-	"swapoff": true, "reboot": true, "syslog": true, "acct": true, "settimeofday": true, "clock_settime": true,
-	"stime": true, "quotactl": true, "lookup_dcookie": true, "vm86": true, "vm86old": true, "nfsservctl": true,
-	"create_module": true, "get_kernel_syms": true, "query_module": true, "uselib": true, "sysfs": true,
-	"_sysctl": true, "ustat": true, "kcmp": true, "unshare2": true, "clone3": true,
-}
-
-// permissiveSeccomp says why a profile is unconfined by another name, or "" when it is not: it
-// allows (or only logs) every system call by default, or allows unconditionally a system call
-// that opens a way out of the container. The profile is read with Moby's own types.
-func permissiveSeccomp(data []byte) string {
-	var p seccomp.Seccomp
-	if err := json.Unmarshal(data, &p); err != nil {
-		return "" // docker rejects a profile that is not JSON
-	}
-	switch p.DefaultAction {
-	case specs.ActAllow, specs.ActLog, specs.ActTrace:
-		return "allows every system call by default"
-	}
-	for _, r := range p.Syscalls {
-		if r == nil || (r.Action != specs.ActAllow && r.Action != specs.ActLog) {
-			continue
-		}
-		if r.Includes != nil && len(r.Includes.Caps) > 0 {
-			continue // only with a capability, which the policy decides
-		}
-		//lint:ignore SA1019 the daemon still reads the deprecated name field, so it is judged too
-		for _, n := range append(r.Names, r.Name) {
-			if escapeSyscalls[n] {
-				return fmt.Sprintf("allows %s, which the default profile keeps closed", n)
-			}
-		}
 	}
 	return ""
 }

@@ -97,7 +97,7 @@ func (d *decider) seccomp(s SecurityOpt) {
 		d.note("seccomp: %s means the default profile, which the daemon applies when none is named; it is not forwarded", s.From)
 	case s.Profile != nil:
 		name := profileName(s)
-		if why := permissiveSeccomp(s.Profile); why != "" {
+		if why := judgeSeccomp(s.Profile, d.heldCapabilities()); why != "" {
 			d.refuse(RuleSeccomp, FieldSecurityOpt, s.From, "start from Moby's default profile and allow only what the container needs, or "+exceptionHint(RuleSeccomp),
 				"seccomp profile %s %s: unconfined by another name", name, why)
 			return

@@ -29,6 +29,12 @@ func TestReviewAuditFindsWhatPlainDockerHides(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.docker(t, "create", "--name", "inlineseccomp", "--network", "none", "--security-opt", "seccomp="+allowAll, testImage, "sleep")
+	// An empty profile is no filter at all to the daemon (the container shows Seccomp: 0).
+	empty := filepath.Join(t.TempDir(), "empty.json")
+	if err := os.WriteFile(empty, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.docker(t, "create", "--name", "emptyseccomp", "--network", "none", "--security-opt", "seccomp="+empty, testImage, "sleep")
 
 	fs, _ := runAudit(t, "none", "-H", d.host())
 	tests := []struct {
@@ -39,6 +45,7 @@ func TestReviewAuditFindsWhatPlainDockerHides(t *testing.T) {
 		{"bind of the audited daemon's own socket", "CIS-5.32", "container ownsock ", "critical"},
 		{"--cap-add ALL", "CIS-5.4", "container capall ", "critical"},
 		{"inline seccomp profile that allows everything", "CIS-5.22", "container inlineseccomp ", "high"},
+		{"empty seccomp profile, which turns seccomp off", "CIS-5.22", "container emptyseccomp ", "high"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
