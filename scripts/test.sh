@@ -9,5 +9,6 @@ cd "$(dirname "$0")/.."
 
 scripts/start-dockerd.sh
 scripts/install-trivy.sh
+scripts/install-shells.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 go test -count=1 -timeout 30m ./...
