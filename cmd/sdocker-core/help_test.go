@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -138,5 +140,20 @@ func TestTopLevelHelpListsEveryVerb(t *testing.T) {
 	wantRun := runBin(t, docker, "", nil, "help", "run")
 	if got := runBin(t, sdockerBin, "", nil, "help", "run"); got != wantRun {
 		t.Errorf("sdocker help run = %+v, want docker's %+v", got, wantRun)
+	}
+}
+
+// `policy check` prints one line per problem, each with the file, the line and the YAML key.
+func TestPolicyCheckSpeaksYAML(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(file, []byte("version: 1\nruntime:\n  resources:\n    memory: [1, 2]\n  capabilites: {drop: [ALL]}\nimagse: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runInProcess(t, "policy", "check", file)
+	want := "sdocker: " + file + ": line 4: runtime.resources.memory: expected a size like 512m or 1g, got a list\n" +
+		"sdocker: " + file + ": line 5: runtime.capabilites: unknown key (did you mean capabilities?)\n" +
+		"sdocker: " + file + ": line 6: imagse: unknown key (did you mean images?)\n"
+	if code != 125 || out != "" || errOut != want {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant:\n%s", code, out, errOut, want)
 	}
 }
