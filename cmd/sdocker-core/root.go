@@ -63,6 +63,10 @@ func groupRun(c *cobra.Command, a []string) error {
 	msg := fmt.Sprintf("%s needs a command (%s)", c.CommandPath(), strings.Join(names, ", "))
 	if len(a) > 0 {
 		msg = fmt.Sprintf("unknown command %q for %q (%s)", a[0], c.CommandPath(), strings.Join(names, ", "))
+		c.SuggestionsMinimumDistance = 2
+		if s := c.SuggestionsFor(a[0]); len(s) > 0 {
+			msg = fmt.Sprintf("unknown command %q for %q (did you mean %s?)", a[0], c.CommandPath(), strings.Join(s, " or "))
+		}
 	}
 	return usageError(c, msg)
 }
