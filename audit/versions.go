@@ -25,7 +25,7 @@ func (v Vuln) ID() string { return "SD-" + v.CVE }
 
 // Title is the finding title of the vulnerability.
 func (v Vuln) Title() string {
-	return fmt.Sprintf("%s has the fix for %s (%s)", componentName(v.Component), v.CVE, v.Summary)
+	return fmt.Sprintf("%s is older than the release that fixes %s (%s)", componentName(v.Component), v.CVE, v.Summary)
 }
 
 // Vulns is the table of minimum versions. Sources: the projects' security advisories

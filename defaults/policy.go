@@ -250,7 +250,7 @@ func Parse(data []byte, name string) (*Policy, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: %s: empty policy", ErrPolicy, name)
 		}
-		return nil, fmt.Errorf("%w: %s: %s", ErrPolicy, name, yamlMessage(err))
+		return nil, fmt.Errorf("%w: %s: %s", ErrPolicy, name, yamlMessage(err, data))
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {
@@ -301,15 +301,6 @@ func keyLine(n *yaml.Node, path []string) int {
 		}
 	}
 	return line
-}
-
-// yamlMessage flattens yaml's multi-line type errors into one line.
-func yamlMessage(err error) string {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return strings.Join(te.Errors, "; ")
-	}
-	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
 // recordLines stores the line of each images: and exceptions: entry, for messages.

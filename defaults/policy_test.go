@@ -32,14 +32,22 @@ func TestEmbeddedDefaultIsValid(t *testing.T) {
 
 func TestPolicyErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"unknown key", "version: 1\nruntime:\n  capabilites: {}\n", "line 3: field capabilites not found"},
+		{"unknown key", "version: 1\nruntime:\n  capabilites: {}\n", "line 3: runtime.capabilites: unknown key (did you mean capabilities?)"},
+		{"unknown key far from any", "version: 1\nruntime:\n  speed: 3\n", "line 3: runtime.speed: unknown key (known here: apparmor, capabilities,"},
+		{"list for a size", "version: 1\nruntime:\n  resources:\n    memory: [1g]\n", "line 4: runtime.resources.memory: expected a size like 512m or 1g, got a list"},
+		{"word for a number", "version: 1\nruntime:\n  resources: {cpus: lots}\n", `line 3: runtime.resources.cpus: expected a number, got "lots"`},
+		{"word for a bool", "version: 1\nruntime:\n  no_new_privileges: maybe\n", `line 3: runtime.no_new_privileges: expected true or false, got "maybe"`},
+		{"mapping for a list", "version: 1\nexceptions: {match: x}\n", "line 2: exceptions: expected a list of mappings, got a mapping"},
+		{"nested typo", "version: 1\nimages:\n  - match: x\n    scan: {ignore_unfixd: true}\n", "line 4: images[0].scan.ignore_unfixd: unknown key (did you mean ignore_unfixed?)"},
+		{"every problem", "version: 1\nmdoe: warn\nruntime: {seccmp: default}\n", "line 2: mdoe: unknown key (did you mean mode?)\nline 3: runtime.seccmp: unknown key (did you mean seccomp?)"},
 		{"bad mode", "version: 1\nmode: loud\n", `line 2: mode: must be enforce or warn, got "loud"`},
 		{"bad version", "version: 2\n", "version: must be 1"},
-		{"bad size", "version: 1\nruntime:\n  resources: {memory: lots}\n", `line 3: "lots" is not a size`},
-		{"bad date", "version: 1\nexceptions:\n  - {match: x, allow: [privileged], reason: r, expires: soon}\n", `line 3: "soon" is not a date`},
+		{"bad size", "version: 1\nruntime:\n  resources: {memory: lots}\n", `line 3: runtime.resources.memory: expected a size like 512m or 1g, got "lots"`},
+		{"bad date", "version: 1\nexceptions:\n  - {match: x, allow: [privileged], reason: r, expires: soon}\n", `line 3: exceptions[0].expires: expected a date like 2027-03-01, got "soon"`},
 		{"unknown capability", "version: 1\nruntime:\n  capabilities: {allow: [SYS_FOO]}\n", `unknown capability "SYS_FOO"`},
 		{"exception without reason", "version: 1\nexceptions:\n  - {match: x, allow: [privileged]}\n", "exceptions[0] (line 3): reason is required"},
-		{"exception unknown rule", "version: 1\nexceptions:\n  - {match: x, allow: [everything], reason: r}\n", `unknown rule "everything"`},
+		{"exception unknown rule", "version: 1\nexceptions:\n  - {match: x, allow: [everything], reason: r}\n", `unknown rule "everything" (one of`},
+		{"exception rule typo", "version: 1\nexceptions:\n  - {match: x, allow: [privilegd], reason: r}\n", `allow: unknown rule "privilegd" (did you mean privileged?)`},
 		{"keyless without identities", "version: 1\nimages:\n  - match: \"**\"\n    signature: {keyless: {roots: /r.pem, identities: []}}\n",
 			"images[0] (line 3): signature.keyless.identities: at least one identity is required"},
 		{"memory above max", "version: 1\nruntime:\n  resources: {memory: 16g, max_memory: 8g}\n", "line 3: runtime.resources: memory 16g is above max_memory 8g"},
@@ -50,6 +58,11 @@ func TestPolicyErrorsNameTheLine(t *testing.T) {
 			_, err := defaults.Parse([]byte(tc.yaml), "p.yaml")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			for _, goName := range []string{"defaults.", "!!", "float64", "int64", "[]", "field "} {
+				if strings.Contains(err.Error(), goName) {
+					t.Errorf("err %q speaks Go (%q), not the policy's YAML", err, goName)
+				}
 			}
 			if !strings.Contains(err.Error(), "p.yaml") {
 				t.Fatalf("err %v does not name the file", err)

@@ -120,11 +120,23 @@ func (p *Policy) validate() error {
 		}
 		for _, a := range e.Allow {
 			if !knownRule(Rule(a)) {
-				bad("%s: unknown rule %q (one of %s)", where, a, joinRules(Rules))
+				if s := didYouMean(a, ruleNames()); s != "" {
+					bad("%s: allow: unknown rule %q (did you mean %s?)", where, a, s)
+				} else {
+					bad("%s: allow: unknown rule %q (one of %s)", where, a, joinRules(Rules))
+				}
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func ruleNames() []string {
+	names := make([]string, len(Rules))
+	for i, r := range Rules {
+		names[i] = string(r)
+	}
+	return names
 }
 
 func (r *ImageRule) validate() error {

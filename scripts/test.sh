@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/start-dockerd.sh
 scripts/install-trivy.sh
 scripts/install-ssh.sh
+scripts/install-shells.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 scripts/lint.sh
 go test -count=1 -timeout 30m ./...

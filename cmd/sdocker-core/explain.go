@@ -9,11 +9,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"sdocker/defaults"
 	"sdocker/wrapper"
 )
-
-const explainUsage = "usage: sdocker explain [--format text|json] [--policy FILE] run|create|exec|update [DOCKER ARGS…]"
 
 // explanation is the JSON form of `sdocker explain`; its keys are stable.
 type explanation struct {
@@ -28,27 +28,52 @@ type explanation struct {
 	Notes      []string             `json:"notes"`
 }
 
-// cmdExplain prints the decision for a docker command line without a daemon or network.
-func cmdExplain(args []string, e env) error {
-	format, policyFile := "text", ""
-	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
-		name, val, hasVal := strings.Cut(args[0], "=")
-		if name != "--format" && name != "--policy" {
-			break
-		}
-		if !hasVal {
-			if len(args) < 2 {
-				return &wrapper.UsageError{Msg: explainUsage}
+// explainOptions are the flags of `sdocker explain`; the docker command line follows them.
+type explainOptions struct {
+	format, policy string
+}
+
+func newExplainCmd(e env) *cobra.Command {
+	o := &explainOptions{}
+	c := &cobra.Command{
+		Use:   "explain [--format text|json] [--policy FILE] run|create|exec|update [DOCKER ARGS…]",
+		Short: "Show what the policy decides for a docker command line, without a daemon",
+		Long: `Prints the decision for a docker run, create, exec or update command line without a daemon
+or network: allowed or refused, each violation (rule, argument, what is wrong, how to allow it),
+what the policy adds and removes, notes, and the exact argv docker would get. Exit status 0 when
+allowed, 125 when refused, so CI can lint docker command lines. sdocker's flags come first; the
+rest is docker's command line, read exactly as docker reads it.`,
+		Example:               "  sdocker explain run --rm -v data:/data busybox sh\n  sdocker explain --format json create --privileged img",
+		DisableFlagParsing:    true, // everything after sdocker's flags is docker's command line
+		DisableFlagsInUseLine: true,
+		RunE: func(c *cobra.Command, a []string) error {
+			rest, help, err := ownFlags(c, a, false)
+			switch {
+			case err != nil:
+				return err
+			case help:
+				return c.Help()
 			}
-			val, args = args[1], args[1:]
-		}
-		args = args[1:]
-		if name == "--format" {
-			format = val
-		} else {
-			policyFile = val
-		}
+			return o.Run(c, e, rest)
+		},
+		ValidArgsFunction: func(c *cobra.Command, a []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var out []cobra.Completion // explain's docker command; after it, docker completes (see complete)
+			for _, w := range []string{"run", "create", "exec", "update", "container"} {
+				if strings.HasPrefix(w, toComplete) {
+					out = append(out, w)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
 	}
+	c.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	c.Flags().StringVar(&o.policy, "policy", "", "policy file (default: SDOCKER_POLICY, then the user's and the system's, then the embedded one)")
+	return c
+}
+
+// Run prints the decision for the docker command line args.
+func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
+	format, policyFile := o.format, o.policy
 	if format != "text" && format != "json" {
 		return &wrapper.UsageError{Msg: fmt.Sprintf("unknown format %q (text or json)", format)}
 	}
@@ -59,7 +84,7 @@ func cmdExplain(args []string, e env) error {
 	switch inv.Command {
 	case "run", "create", "exec", "update":
 	default:
-		return &wrapper.UsageError{Msg: explainUsage}
+		return usageError(c, "")
 	}
 	p, err := defaults.Load(policyFile)
 	if err != nil {

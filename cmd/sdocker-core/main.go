@@ -8,10 +8,13 @@ package main
 import (
 	"io"
 	"os"
+
+	"sdocker/wrapper/argv"
 )
 
-// version is stamped by the release build: -ldflags "-X main.version=…".
-var version = "dev"
+// Stamped by the release build: -ldflags "-X main.version=… -X main.commit=… -X main.date=…".
+// Where they are not, the module's build information fills them in (see buildInfo).
+var version, commit, date = "", "", ""
 
 func main() {
 	os.Exit(run(os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
@@ -26,23 +29,20 @@ type env struct {
 	exec func(docker string, argv []string) error
 }
 
-// verbs are sdocker's own commands. They are looked up only as the first argument, so that
-// docker's commands of the same name stay reachable with a global flag in front.
-var verbs = map[string]func(args []string, e env) error{
-	"audit":   cmdAudit,
-	"tls":     cmdTLS,
-	"explain": cmdExplain,
-	"policy":  cmdPolicy,
-	"scan":    cmdScan,
-	"verify":  cmdVerify,
-	"version": cmdVersion,
-}
-
-func run(argv []string, e env) int {
-	if len(argv) > 0 {
-		if verb, ok := verbs[argv[0]]; ok {
-			return exitCode(e.stderr, verb(argv[1:], e))
-		}
+// run answers one command line: sdocker's verbs, help and completion through the command tree
+// (newRoot), every docker command through forward. Its result is the process's exit status,
+// chosen in one place (exitCode).
+func run(args []string, e env) int {
+	if !argv.SdockerAnswers(args) {
+		return exitCode(e.stderr, forward(args, e))
 	}
-	return exitCode(e.stderr, forward(argv, e))
+	root := newRoot(e)
+	switch {
+	case len(args) == 0 || len(args) == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help"):
+		return exitCode(e.stderr, rootHelp(e, root))
+	case args[0] == argv.CompleteRequest || args[0] == argv.CompleteNoDescRequest:
+		return exitCode(e.stderr, complete(e, root, args))
+	}
+	root.SetArgs(args)
+	return exitCode(e.stderr, root.Execute())
 }

@@ -6,60 +6,80 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"sdocker/defaults"
-	"sdocker/wrapper"
 )
 
-const policyUsage = "usage: sdocker policy show [--policy FILE] | sdocker policy check FILE | sdocker policy default"
+func newPolicyCmd(e env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "policy show|check|default",
+		Short: "Show the effective policy, check a policy file, or print the default one",
+		Long: `One YAML policy drives every decision. It is read from --policy (for sdocker's own verbs) or
+SDOCKER_POLICY, else $XDG_CONFIG_HOME/sdocker/policy.yaml, else /etc/sdocker/policy.yaml, else
+the embedded default. A file overrides the default key by key; unknown keys are errors.`,
+		DisableFlagsInUseLine: true,
+		Args:                  cobra.ArbitraryArgs,
+		RunE:                  groupRun,
+	}
+	show := &policyShowOptions{}
+	showCmd := &cobra.Command{
+		Use:                   "show [--policy FILE]",
+		Short:                 "Print the effective policy and where it comes from",
+		Args:                  positional(cobra.NoArgs),
+		DisableFlagsInUseLine: true,
+		RunE:                  func(*cobra.Command, []string) error { return show.Run(e) },
+	}
+	showCmd.Flags().StringVar(&show.policy, "policy", "", "policy file (default: SDOCKER_POLICY, then the user's and the system's, then the embedded one)")
+	c.AddCommand(showCmd, &cobra.Command{
+		Use:   "check FILE",
+		Short: "Validate a policy file: one line per problem, with its line",
+		Args:  positional(cobra.ExactArgs(1)),
+		RunE:  func(_ *cobra.Command, a []string) error { return policyCheck(e, a[0]) },
+	}, &cobra.Command{
+		Use:   "default",
+		Short: "Print the embedded default policy",
+		Args:  positional(cobra.NoArgs),
+		RunE: func(*cobra.Command, []string) error {
+			_, err := e.stdout.Write(defaults.DefaultPolicyYAML())
+			return err
+		},
+	})
+	return c
+}
 
-// cmdPolicy shows the effective policy, prints the embedded default, or checks a policy file.
-func cmdPolicy(args []string, e env) error {
-	if len(args) == 0 {
-		return &wrapper.UsageError{Msg: policyUsage}
-	}
-	switch args[0] {
-	case "show":
-		file := ""
-		switch {
-		case len(args) == 3 && args[1] == "--policy":
-			file = args[2]
-		case len(args) == 2 && strings.HasPrefix(args[1], "--policy="):
-			file = strings.TrimPrefix(args[1], "--policy=")
-		case len(args) != 1:
-			return &wrapper.UsageError{Msg: policyUsage}
-		}
-		p, err := defaults.Load(file)
-		if err != nil {
-			return err
-		}
-		out, err := p.Marshal()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "# effective policy, from: %s\n%s", p.Source, out)
-		return nil
-	case "default":
-		_, err := e.stdout.Write(defaults.DefaultPolicyYAML())
+// policyShowOptions are the flags of `sdocker policy show`.
+type policyShowOptions struct{ policy string }
+
+// Run prints the effective policy and its source.
+func (o *policyShowOptions) Run(e env) error {
+	p, err := defaults.Load(o.policy)
+	if err != nil {
 		return err
-	case "check":
-		if len(args) != 2 {
-			return &wrapper.UsageError{Msg: policyUsage}
-		}
-		data, err := os.ReadFile(args[1])
-		if err != nil {
-			return fmt.Errorf("reading policy: %w", err)
-		}
-		if _, err := defaults.Parse(data, args[1]); err != nil {
-			// One line per problem, each with the file and, where known, the line.
-			for _, line := range policyErrors(err) {
-				fmt.Fprintln(e.stderr, "sdocker: "+line)
-			}
-			return &silentError{code: exitFailure}
-		}
-		fmt.Fprintf(e.stdout, "%s: valid\n", args[1])
-		return nil
 	}
-	return &wrapper.UsageError{Msg: policyUsage}
+	out, err := p.Marshal()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "# effective policy, from: %s\n%s", p.Source, out)
+	return nil
+}
+
+// policyCheck validates one policy file, one line per problem.
+func policyCheck(e env, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("reading policy: %w", err)
+	}
+	if _, err := defaults.Parse(data, file); err != nil {
+		// One line per problem, each with the file and, where known, the line.
+		for _, line := range policyErrors(err) {
+			fmt.Fprintln(e.stderr, "sdocker: "+line)
+		}
+		return &silentError{code: exitFailure}
+	}
+	fmt.Fprintf(e.stdout, "%s: valid\n", file)
+	return nil
 }
 
 // policyErrors splits a joined validation error into one line per problem, each prefixed with

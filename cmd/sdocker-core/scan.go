@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"sdocker/defaults"
@@ -19,9 +21,7 @@ import (
 	"sdocker/wrapper"
 )
 
-const scanUsage = "usage: sdocker scan [--format text|json] [--policy FILE] [--image-src docker|remote] IMAGE [IMAGE…]"
-
-// scanOptions are the flags of `sdocker scan`.
+// scanOptions are the flags of `sdocker scan`, and its images.
 type scanOptions struct {
 	format, policy string
 	source         verify.ImageSource
@@ -29,57 +29,70 @@ type scanOptions struct {
 	images         []string
 }
 
-func parseScanArgs(args []string) (scanOptions, error) {
-	o := scanOptions{format: "text"}
-	usage := func(msg string) error {
-		if msg != "" {
-			msg += "; "
-		}
-		return &wrapper.UsageError{Msg: msg + scanUsage}
-	}
-	for len(args) > 0 {
-		a := args[0]
-		args = args[1:]
-		if a == "--" {
-			o.images = append(o.images, args...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			o.images = append(o.images, a)
-			continue
-		}
-		name, val, hasVal := strings.Cut(a, "=")
-		switch name {
-		case "--format", "--policy", "--image-src":
-		case "-h", "--help":
-			return o, usage("")
-		default:
-			return o, usage(fmt.Sprintf("unknown flag %s", name))
-		}
-		if !hasVal {
-			if len(args) == 0 {
-				return o, usage(name + " needs a value")
+func newScanCmd(e env) *cobra.Command {
+	o := &scanOptions{}
+	c := &cobra.Command{
+		Use:   "scan [--format text|json] [--policy FILE] [--image-src docker|remote] IMAGE…",
+		Short: "Run the vulnerability scan gate (trivy) on images, as run, create and pull do",
+		Long: `Scans each image with trivy, offline, and applies the policy's scan rule for it (fail_on,
+ignore_unfixed, ignore entries): a local image by its ID where the daemon has it, else the image
+on its registry. Exit status 0 when every image passes, 125 when one is refused or could not be
+scanned (unless its rule says on_error: allow).`,
+		Args:                  positional(cobra.ArbitraryArgs),
+		DisableFlagsInUseLine: true,
+		RunE: func(c *cobra.Command, a []string) error {
+			o.images = a
+			if err := o.validate(); err != nil {
+				return usageError(c, err.Error())
 			}
-			val, args = args[0], args[1:]
-		}
-		switch name {
-		case "--format":
-			o.format = val
-		case "--policy":
-			o.policy = val
-		case "--image-src":
-			o.source, o.sourceSet = verify.ImageSource(val), true
-		}
+			return o.Run(e)
+		},
 	}
+	o.addFlags(c.Flags())
+	return c
+}
+
+func (o *scanOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.policy, "policy", "", "policy file (default: SDOCKER_POLICY, then the user's and the system's, then the embedded one)")
+	fs.Var((*imageSourceFlag)(o), "image-src", "where the image is read: docker (the local daemon) or remote (its registry); default: local where the daemon has it")
+}
+
+func (o *scanOptions) validate() error {
 	switch {
 	case o.format != "text" && o.format != "json":
-		return o, usage(fmt.Sprintf("unknown format %q (text or json)", o.format))
-	case o.sourceSet && o.source != verify.SourceDocker && o.source != verify.SourceRemote:
-		return o, usage(fmt.Sprintf("unknown image source %q (docker or remote)", o.source))
+		return fmt.Errorf("unknown format %q (text or json)", o.format)
 	case len(o.images) == 0:
-		return o, usage("no image given")
+		return errors.New("no image given")
 	}
-	return o, nil
+	return nil
+}
+
+// imageSourceFlag is --image-src: docker or remote.
+type imageSourceFlag scanOptions
+
+func (f *imageSourceFlag) String() string { return string(f.source) }
+func (f *imageSourceFlag) Type() string   { return "docker|remote" }
+func (f *imageSourceFlag) Set(v string) error {
+	if s := verify.ImageSource(v); s != verify.SourceDocker && s != verify.SourceRemote {
+		return fmt.Errorf("unknown image source %q (docker or remote)", v)
+	}
+	f.source, f.sourceSet = verify.ImageSource(v), true
+	return nil
+}
+
+// parseScanArgs reads scan's command line as the scan command does (its flags anywhere, "--"
+// ending them).
+func parseScanArgs(args []string) (scanOptions, error) {
+	o := scanOptions{}
+	fs := pflag.NewFlagSet("scan", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.addFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.images = fs.Args()
+	return o, o.validate()
 }
 
 // scanResult is one image's entry in `sdocker scan --format json`.
@@ -89,13 +102,9 @@ type scanResult struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// cmdScan runs the scan gate alone on each image: the exit status is 0 when every image
-// passes, 125 when one is refused or could not be scanned (unless its rule says on_error: allow).
-func cmdScan(args []string, e env) error {
-	o, err := parseScanArgs(args)
-	if err != nil {
-		return err
-	}
+// Run runs the scan gate alone on each image: the exit status is 0 when every image passes,
+// 125 when one is refused or could not be scanned (unless its rule says on_error: allow).
+func (o *scanOptions) Run(e env) error {
 	p, err := defaults.Load(o.policy)
 	if err != nil {
 		return err
@@ -119,7 +128,7 @@ func cmdScan(args []string, e env) error {
 		if r := p.ImageRule(image); r != nil {
 			in.Rule, in.RuleMatch = r.Scan, r.Match
 		}
-		rep, err := scanOne(ctx, in, image, o, local)
+		rep, err := scanOne(ctx, in, image, *o, local)
 		res := scanResult{ScanReport: rep}
 		var refused *verify.ScanRefusedError
 		switch {

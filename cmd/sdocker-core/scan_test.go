@@ -29,8 +29,8 @@ func TestParseScanArgs(t *testing.T) {
 		{"no image", []string{"--format", "json"}, scanOptions{}, "no image given"},
 		{"bad format", []string{"--format", "xml", "a"}, scanOptions{}, `unknown format "xml"`},
 		{"bad source", []string{"--image-src", "podman", "a"}, scanOptions{}, `unknown image source "podman"`},
-		{"unknown flag", []string{"--severity", "HIGH", "a"}, scanOptions{}, "unknown flag --severity"},
-		{"missing value", []string{"a", "--policy"}, scanOptions{}, "--policy needs a value"},
+		{"unknown flag", []string{"--severity", "HIGH", "a"}, scanOptions{}, "unknown flag: --severity"},
+		{"missing value", []string{"a", "--policy"}, scanOptions{}, "flag needs an argument: --policy"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,60 +1,66 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	"sdocker/audit"
 	"sdocker/wrapper"
 )
 
-const tlsUsage = "usage: sdocker tls init [--dir DIR] [--host NAME]… [--ip ADDR]… [--listen tcp://ADDR:PORT] [--days N] [--force]"
+// tlsInitOptions are the flags of `sdocker tls init`.
+type tlsInitOptions struct {
+	dir, listen string
+	hosts, ips  []string
+	days        int
+	force       bool
+}
 
-// listFlag is a repeatable string flag.
-type listFlag []string
+func newTLSCmd(e env) *cobra.Command {
+	c := &cobra.Command{
+		Use:                   "tls init",
+		Short:                 "Make the CA, server and client certificates that let dockerd verify its clients",
+		DisableFlagsInUseLine: true,
+		Args:                  cobra.ArbitraryArgs,
+		RunE:                  groupRun,
+	}
+	o := &tlsInitOptions{}
+	initCmd := &cobra.Command{
+		Use:   "init [--dir DIR] [--host NAME]… [--ip ADDR]… [--listen tcp://ADDR:PORT] [--days N] [--force]",
+		Short: "Write a CA, a server and a client certificate, and print the daemon.json and client settings",
+		Long: `Makes a CA, a server certificate (server auth, with the names and addresses given) and a
+client certificate (client auth), ECDSA P-256, keys 0600, nothing overwritten without --force.
+DIR holds the CA and the server's files; DIR/client holds the client's ca.pem, cert.pem and
+key.pem and nothing else. Prints the daemon.json fragment and the client's environment.`,
+		Args:                  positional(cobra.NoArgs),
+		DisableFlagsInUseLine: true,
+		RunE:                  func(*cobra.Command, []string) error { return o.Run(e) },
+	}
+	f := initCmd.Flags()
+	f.StringVar(&o.dir, "dir", "sdocker-tls", "directory that receives the files")
+	f.StringArrayVar(&o.hosts, "host", nil, "a DNS name of the daemon (repeatable)")
+	f.StringArrayVar(&o.ips, "ip", nil, "an IP address of the daemon (repeatable)")
+	f.StringVar(&o.listen, "listen", "tcp://0.0.0.0:2376", "the TCP address dockerd listens on")
+	f.IntVar(&o.days, "days", audit.DefaultLeafDays, "lifetime of the server and client certificates, in days")
+	f.BoolVar(&o.force, "force", false, "overwrite existing files")
+	c.AddCommand(initCmd)
+	return c
+}
 
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-// cmdTLS creates the CA, server and client certificates that let dockerd verify its clients,
-// and prints the daemon.json fragment and the client environment that use them.
-func cmdTLS(args []string, e env) error {
-	if len(args) == 0 || args[0] != "init" {
-		return &wrapper.UsageError{Msg: tlsUsage}
+// Run creates the files and prints how dockerd and its clients use them.
+func (o *tlsInitOptions) Run(e env) error {
+	if o.days <= 0 {
+		return &wrapper.UsageError{Msg: fmt.Sprintf("--days %d: a certificate lifetime must be a positive number of days", o.days)}
 	}
-	fs := flag.NewFlagSet("sdocker tls init", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var hosts, ips listFlag
-	dir := fs.String("dir", "sdocker-tls", "directory that receives the files")
-	fs.Var(&hosts, "host", "a DNS name of the daemon (repeatable)")
-	fs.Var(&ips, "ip", "an IP address of the daemon (repeatable)")
-	listen := fs.String("listen", "tcp://0.0.0.0:2376", "the TCP address dockerd listens on")
-	days := fs.Int("days", audit.DefaultLeafDays, "lifetime of the server and client certificates, in days")
-	force := fs.Bool("force", false, "overwrite existing files")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(e.stdout, tlsUsage)
-			return nil
-		}
-		return &wrapper.UsageError{Msg: err.Error() + "; " + tlsUsage}
-	}
-	if fs.NArg() > 0 {
-		return &wrapper.UsageError{Msg: tlsUsage}
-	}
-	if *days <= 0 {
-		return &wrapper.UsageError{Msg: fmt.Sprintf("--days %d: a certificate lifetime must be a positive number of days", *days)}
-	}
-	listenPort, err := audit.ListenPort(*listen)
+	listenPort, err := audit.ListenPort(o.listen)
 	if err != nil {
 		return &wrapper.UsageError{Msg: err.Error()}
 	}
-	opts := audit.TLSOptions{Dir: *dir, DNSNames: hosts, LeafDays: *days, Force: *force}
-	for _, s := range ips {
+	opts := audit.TLSOptions{Dir: o.dir, DNSNames: o.hosts, LeafDays: o.days, Force: o.force}
+	for _, s := range o.ips {
 		ip := net.ParseIP(s)
 		if ip == nil {
 			return &wrapper.UsageError{Msg: fmt.Sprintf("--ip %q is not an IP address", s)}
@@ -72,7 +78,7 @@ func cmdTLS(args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	frag, err := files.DaemonConfig([]string{"unix:///var/run/docker.sock", *listen})
+	frag, err := files.DaemonConfig([]string{"unix:///var/run/docker.sock", o.listen})
 	if err != nil {
 		return err
 	}

@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"sdocker/defaults"
 	"sdocker/verify"
 	"sdocker/wrapper"
 )
-
-const verifyUsage = "usage: sdocker verify IMAGE… [--format json] [--policy FILE]"
 
 // verifyResult is one image's line of `sdocker verify --format json`.
 type verifyResult struct {
@@ -26,41 +25,35 @@ type verifyResult struct {
 	Error   *verify.SigError `json:"error,omitempty"`
 }
 
-// cmdVerify checks the signatures of images on their registries, as pull would, without
-// pulling: for CI pipelines. It needs no daemon. Any failure exits 125.
-func cmdVerify(args []string, e env) error {
-	var images []string
-	format, policyFile := "", ""
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(a, "=")
-		switch name {
-		case "--format", "--policy":
-			if !hasVal {
-				if i+1 >= len(args) {
-					return &wrapper.UsageError{Msg: a + " needs a value; " + verifyUsage}
-				}
-				i++
-				val = args[i]
-			}
-			if name == "--format" {
-				format = val
-			} else {
-				policyFile = val
-			}
-		case "-h", "--help":
-			fmt.Fprintln(e.stdout, verifyUsage)
-			return nil
-		default:
-			if strings.HasPrefix(a, "-") {
-				return &wrapper.UsageError{Msg: "unknown flag " + a + "; " + verifyUsage}
-			}
-			images = append(images, a)
-		}
+// verifyOptions are the flags of `sdocker verify`.
+type verifyOptions struct {
+	format, policy string
+}
+
+func newVerifyCmd(e env) *cobra.Command {
+	o := &verifyOptions{}
+	c := &cobra.Command{
+		Use:   "verify [--format text|json] [--policy FILE] IMAGE…",
+		Short: "Check images' cosign signatures on their registries as pull would, without pulling",
+		Long: `Resolves each image to its digest on its registry and checks its cosign signatures against the
+policy's rule for it (or content_trust), as pull does, without pulling and without a daemon: for
+CI. Prints the digest and the signers; exit status 125 if any image fails.`,
+		Args:                  positional(cobra.MinimumNArgs(1)),
+		DisableFlagsInUseLine: true,
+		RunE:                  func(c *cobra.Command, a []string) error { return o.Run(c, e, a) },
 	}
-	if len(images) == 0 || (format != "" && format != "json") {
-		return &wrapper.UsageError{Msg: verifyUsage}
+	c.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	c.Flags().StringVar(&o.policy, "policy", "", "policy file (default: SDOCKER_POLICY, then the user's and the system's, then the embedded one)")
+	return c
+}
+
+// Run checks the signatures of images on their registries, as pull would, without pulling: for
+// CI pipelines. It needs no daemon. Any failure exits 125.
+func (o *verifyOptions) Run(c *cobra.Command, e env, images []string) error {
+	if o.format != "text" && o.format != "json" {
+		return usageError(c, fmt.Sprintf("unknown format %q (text or json)", o.format))
 	}
+	format, policyFile := o.format, o.policy
 	p, err := defaults.Load(policyFile)
 	if err != nil {
 		return err

@@ -12,10 +12,6 @@ import (
 	"sdocker/wrapper/argv"
 )
 
-// verbs are sdocker's own commands, recognised as the first argument only.
-var verbs = map[string]bool{"explain": true, "policy": true, "version": true, "verify": true,
-	"scan": true, "audit": true, "tls": true}
-
 func main() {
 	args := os.Args[1:]
 	if !needsCore(args) {
@@ -34,8 +30,8 @@ func main() {
 
 // needsCore reports whether the command line needs more than an exec of docker.
 func needsCore(args []string) bool {
-	if len(args) > 0 && verbs[args[0]] {
-		return true
+	if argv.SdockerAnswers(args) {
+		return true // sdocker's verbs, its help and completion
 	}
 	inv, err := argv.Parse(args)
 	if err != nil {
