@@ -175,7 +175,14 @@ func violationID(v defaults.Violation, req defaults.Request) (string, Severity) 
 		return "CIS-5.18", High
 	case defaults.RuleNetwork:
 		return "CIS-5.30", Low
+	case defaults.RuleCgroupParent:
+		return "CIS-5.25", Medium
+	case defaults.RuleRuntime:
+		return "SD-RUNTIME", High
 	case defaults.RuleMounts:
+		if v.Field == defaults.FieldMountPropagation {
+			return "CIS-5.20", High
+		}
 		if strings.Contains(v.Message, "docker.sock") || exposesDockerSocket(v.From) {
 			return "CIS-5.32", Critical
 		}
@@ -244,6 +251,8 @@ func missingID(v defaults.Violation, c Container) (id string, sev Severity, evid
 		return "CIS-5.29", Low, "has no process limit: a fork bomb takes the host down"
 	case v.Field == defaults.FieldNetworkMode:
 		return "CIS-5.30", Low, "is on the default bridge, where every container reaches every other"
+	case v.Field == defaults.FieldCgroupnsMode:
+		return "SD-CGROUPNS", Low, "shares the host's cgroup namespace, so it sees the host's cgroup tree"
 	case v.Field == defaults.FieldLogConfig:
 		if c.HostConfig.LogConfig.Type == "local" {
 			return "", 0, "" // the local driver rotates by default

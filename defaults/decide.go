@@ -97,6 +97,7 @@ func Decide(in Input) Decision {
 		d.devices()
 		d.resources()
 		d.logging()
+		d.runtimeRules()
 	}
 	return d.finish()
 }
@@ -284,6 +285,10 @@ func (d *decider) namespaces() {
 				"the host's %s namespace lets the container see and touch the host", n.name)
 		}
 	}
+	if d.creates() && d.r.CgroupNS == nil && d.p.Runtime.CgroupNS != "" {
+		d.add(Addition{Field: FieldCgroupnsMode, Rule: RuleHostNamespaces, Value: d.p.Runtime.CgroupNS,
+			Reason: "a cgroup namespace of its own: the host's cgroup tree stays out of the container"})
+	}
 }
 
 func (d *decider) network() {
@@ -320,8 +325,8 @@ func (d *decider) logging() {
 		return
 	}
 	driver := d.in.Facts.LogDriver
-	if d.r.LogDriver != nil {
-		driver = d.r.LogDriver.Value
+	if d.r.LogDriver != nil && d.r.LogDriver.Value != "" {
+		driver = d.r.LogDriver.Value // an empty --log-driver= is the daemon's default
 	} else if !d.in.Facts.Known {
 		d.note("logging: the daemon's default log driver is taken to be %s (no daemon was asked)", driver)
 	}

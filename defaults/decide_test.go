@@ -207,7 +207,7 @@ func TestInjection(t *testing.T) {
 	p := mustPolicy(t, "")
 	apparmor := defaults.Facts{Known: true, AppArmor: true, SeccompBuiltin: true, LogDriver: "json-file"}
 	customSeccomp := defaults.Facts{Known: true, LogDriver: "journald"}
-	all := []string{"--cap-drop=ALL", "--security-opt=no-new-privileges", "--network=sdocker", "--memory=1g", "--cpus=1",
+	all := []string{"--cap-drop=ALL", "--security-opt=no-new-privileges", "--cgroupns=private", "--network=sdocker", "--memory=1g", "--cpus=1",
 		"--pids-limit=512", "--log-opt=max-size=10m", "--log-opt=max-file=3"}
 	for _, tc := range []struct {
 		name  string
@@ -217,19 +217,19 @@ func TestInjection(t *testing.T) {
 	}{
 		{"defaults", "run img", defaults.AssumedFacts(), all},
 		{"apparmor host", "run img", apparmor, []string{"--cap-drop=ALL", "--security-opt=no-new-privileges", "--security-opt=apparmor=docker-default",
-			"--network=sdocker", "--memory=1g", "--cpus=1", "--pids-limit=512", "--log-opt=max-size=10m", "--log-opt=max-file=3"}},
+			"--cgroupns=private", "--network=sdocker", "--memory=1g", "--cpus=1", "--pids-limit=512", "--log-opt=max-size=10m", "--log-opt=max-file=3"}},
 		{"daemon seccomp not built-in, journald", "run img", customSeccomp, []string{"--cap-drop=ALL", "--security-opt=no-new-privileges",
-			"--security-opt=seccomp=/cache/moby.json", "--network=sdocker", "--memory=1g", "--cpus=1", "--pids-limit=512"}},
+			"--security-opt=seccomp=/cache/moby.json", "--cgroupns=private", "--network=sdocker", "--memory=1g", "--cpus=1", "--pids-limit=512"}},
 		{"user values kept, stricter wins", "run --cap-drop all -m 256m --cpus 0.5 --pids-limit 64 --network n --security-opt no-new-privileges img",
-			defaults.AssumedFacts(), []string{"--log-opt=max-size=10m", "--log-opt=max-file=3"}},
+			defaults.AssumedFacts(), []string{"--cgroupns=private", "--log-opt=max-size=10m", "--log-opt=max-file=3"}},
 		{"cpu period alone gets a quota", "run --cpu-period 50000 img", defaults.AssumedFacts(), []string{"--cap-drop=ALL",
-			"--security-opt=no-new-privileges", "--network=sdocker", "--memory=1g", "--cpu-quota=50000", "--pids-limit=512",
+			"--security-opt=no-new-privileges", "--cgroupns=private", "--network=sdocker", "--memory=1g", "--cpu-quota=50000", "--pids-limit=512",
 			"--log-opt=max-size=10m", "--log-opt=max-file=3"}},
 		{"cpu quota given", "run --cpu-quota 50000 img", defaults.AssumedFacts(), []string{"--cap-drop=ALL",
-			"--security-opt=no-new-privileges", "--network=sdocker", "--memory=1g", "--pids-limit=512",
+			"--security-opt=no-new-privileges", "--cgroupns=private", "--network=sdocker", "--memory=1g", "--pids-limit=512",
 			"--log-opt=max-size=10m", "--log-opt=max-file=3"}},
-		{"no rotation for other drivers", "run --log-driver none img", defaults.AssumedFacts(), all[:6]},
-		{"local driver rotated", "run --log-driver=local --log-opt max-size=1m img", defaults.AssumedFacts(), append(all[:6:6], "--log-opt=max-file=3")},
+		{"no rotation for other drivers", "run --log-driver none img", defaults.AssumedFacts(), all[:7]},
+		{"local driver rotated", "run --log-driver=local --log-opt max-size=1m img", defaults.AssumedFacts(), append(all[:7:7], "--log-opt=max-file=3")},
 		{"exec injects nothing", "exec c sh", defaults.AssumedFacts(), []string{}},
 		{"update injects nothing", "update --cpus 1 c", defaults.AssumedFacts(), []string{}},
 	} {

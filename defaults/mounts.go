@@ -17,6 +17,11 @@ func (d *decider) mounts() {
 		case m.Type == "bind" && strings.HasPrefix(m.Source, "/"):
 			d.hostPath(m, m.Source)
 		}
+		switch m.Propagation {
+		case "shared", "rshared":
+			d.refuse(RuleMounts, FieldMountPropagation, m.From, "leave {Propagation} out (rprivate), use rslave, or "+exceptionHint(RuleMounts),
+				"mount propagation %s lets mounts made inside the container appear on the host", m.Propagation)
+		}
 	}
 	for _, s := range d.r.VolumesFrom {
 		if !d.in.Facts.Known {

@@ -62,6 +62,18 @@ type Runtime struct {
 	Network   Network   `yaml:"network"`
 	Logging   Logging   `yaml:"logging"`
 	Deny      Deny      `yaml:"deny"`
+	// CgroupNS is the cgroup namespace added when none is asked for: private keeps the host's
+	// cgroup tree out of the container; "" adds nothing.
+	CgroupNS string `yaml:"cgroupns"`
+	// Runtimes are the OCI runtimes a container may ask for beside the daemon's default.
+	Runtimes Runtimes `yaml:"runtimes"`
+}
+
+// Runtimes lists the OCI runtimes a request may name (--runtime): another runtime (nvidia,
+// kata, a custom one) can give a container the host's GPUs or devices through environment
+// variables alone, which no other rule sees.
+type Runtimes struct {
+	Allow []string `yaml:"allow"`
 }
 
 // Capabilities: what is dropped, and which additions are allowed.
@@ -104,6 +116,9 @@ type Deny struct {
 	// WritableMounts are host paths that may be bound read-only only (the host's programs and
 	// libraries: a writable bind lets root in the container replace them).
 	WritableMounts []string `yaml:"writable_mounts"`
+	// CgroupParent refuses --cgroup-parent: a parent of the user's choosing places the
+	// container outside the limits docker sets, or inside another's.
+	CgroupParent bool `yaml:"cgroup_parent"`
 }
 
 // Daemon holds what sdocker requires of the daemon connection.

@@ -41,8 +41,9 @@ const (
 	FieldReadonlyRootfs Field = "ReadonlyRootfs"
 	FieldRuntime        Field = "Runtime"
 	FieldCgroupParent   Field = "CgroupParent"
-	// FieldMountReadOnly is a mount's read-only flag.
-	FieldMountReadOnly Field = "ReadOnly"
+	// FieldMountReadOnly is a mount's read-only flag, FieldMountPropagation its propagation.
+	FieldMountReadOnly    Field = "ReadOnly"
+	FieldMountPropagation Field = "Propagation"
 )
 
 func (f Field) known() bool {
@@ -50,7 +51,8 @@ func (f Field) known() bool {
 	case FieldImage, FieldUser, FieldPrivileged, FieldCapAdd, FieldCapDrop, FieldSecurityOpt, FieldPidMode,
 		FieldIpcMode, FieldUTSMode, FieldUsernsMode, FieldCgroupnsMode, FieldNetworkMode, FieldMounts,
 		FieldVolumesFrom, FieldDevices, FieldMemory, FieldMemorySwap, FieldNanoCPUs, FieldCPUQuota, FieldCPUPeriod,
-		FieldPidsLimit, FieldLogConfig, FieldReadonlyRootfs, FieldRuntime, FieldCgroupParent, FieldMountReadOnly:
+		FieldPidsLimit, FieldLogConfig, FieldReadonlyRootfs, FieldRuntime, FieldCgroupParent, FieldMountReadOnly,
+		FieldMountPropagation:
 		return true
 	}
 	return false
@@ -151,6 +153,8 @@ type Facts struct {
 	SeccompBuiltin bool
 	// LogDriver is the daemon's default logging driver.
 	LogDriver string
+	// DefaultRuntime is the daemon's default OCI runtime ("runc").
+	DefaultRuntime string
 }
 
 // AssumedFacts are docker's defaults, used when no daemon was asked.

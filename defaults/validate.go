@@ -25,12 +25,14 @@ const (
 	RuleResources       Rule = "resources"
 	RuleNetwork         Rule = "network"
 	// RuleLogging is the log rotation the policy adds; only require mode reports it.
-	RuleLogging Rule = "logging"
+	RuleLogging      Rule = "logging"
+	RuleRuntime      Rule = "runtime"
+	RuleCgroupParent Rule = "cgroup-parent"
 )
 
 // Rules lists every rule an exception may allow.
 var Rules = []Rule{RulePrivileged, RuleCapabilities, RuleNoNewPrivileges, RuleSeccomp, RuleAppArmor,
-	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging}
+	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging, RuleRuntime, RuleCgroupParent}
 
 // Severities accepted by scan.fail_on, from most to least severe.
 var Severities = []string{"critical", "high", "medium", "low"}
@@ -77,6 +79,11 @@ func (p *Policy) validate() error {
 	switch rt.Network.Default {
 	case "host", "bridge", "default":
 		bad("runtime.network.default: must be a user-defined network, not %q", rt.Network.Default)
+	}
+	switch rt.CgroupNS {
+	case "", "private":
+	default:
+		bad("runtime.cgroupns: must be private or empty, got %q", rt.CgroupNS)
 	}
 	if rt.Logging.MaxFile < 0 {
 		bad("runtime.logging.max_file: cannot be negative")

@@ -41,6 +41,8 @@ func Injections(c defaults.Change, pin Pin) ([]Injection, error) {
 			}
 		case defaults.FieldNetworkMode:
 			inj.Flag = "network"
+		case defaults.FieldCgroupnsMode:
+			inj.Flag = "cgroupns"
 		case defaults.FieldMemory:
 			inj.Flag, inj.Value = "memory", defaults.ByteSize(a.Int).String()
 		case defaults.FieldNanoCPUs:
@@ -98,6 +100,7 @@ var flagNames = map[defaults.Field]string{
 	defaults.FieldCPUQuota: "--cpu-quota", defaults.FieldCPUPeriod: "--cpu-period", defaults.FieldPidsLimit: "--pids-limit",
 	defaults.FieldLogConfig: "--log-opt", defaults.FieldReadonlyRootfs: "--read-only", defaults.FieldRuntime: "--runtime",
 	defaults.FieldCgroupParent: "--cgroup-parent", defaults.FieldMountReadOnly: ":ro",
+	defaults.FieldMountPropagation: "the propagation (bind-propagation=, or :shared in -v)",
 }
 
 // Words puts the CLI's flag names into a violation's message and hint.

@@ -151,6 +151,7 @@ type Info struct {
 	SecurityOptions []string
 	LoggingDriver   string
 	ServerVersion   string
+	DefaultRuntime  string
 }
 
 // HasSecurityOption reports whether the daemon lists name=NAME among its security options.

@@ -177,7 +177,7 @@ const factsTTL = 30 * time.Second
 // factsTTL ago.
 func daemonFacts(ctx context.Context, eng *wrapper.Engine, ep wrapper.Endpoint, e env) (defaults.Facts, error) {
 	var cache *verify.Cache
-	key := "daemon-facts/v2 " + ep.Host
+	key := "daemon-facts/v3 " + ep.Host
 	if dir, err := verify.DefaultCacheDir(e.getenv, "daemon"); err == nil {
 		cache = &verify.Cache{Dir: dir}
 		var f defaults.Facts
@@ -197,7 +197,7 @@ func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, 
 	if err != nil {
 		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
-	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver}
+	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver, DefaultRuntime: info.DefaultRuntime}
 	if sc, ok := info.SecurityOption("seccomp"); ok {
 		switch sc["profile"] {
 		case "default", "builtin", "":
