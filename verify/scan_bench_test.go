@@ -17,7 +17,7 @@ func BenchmarkScanGateWarm(b *testing.B) {
 	trivyCache := fixtureTrivyCache(b, b.TempDir(), scanfixture.UpdatedAt)
 	ref := pushImage(b, startRegistry(b), "bench/vulnerable", fixtureImage(b, scanfixture.Vulnerable))
 	in := ScanInput{Ref: ref, Source: SourceRemote, Trivy: trivy, TrivyCacheDir: trivyCache,
-		Cache: &Cache{Dir: b.TempDir()}, Rule: defaults.Scan{FailOn: "critical", IgnoreUnfixed: true}}
+		Cache: &Cache{Dir: b.TempDir()}, Rule: defaults.Scan{FailOn: "critical", IgnoreUnfixed: true}, Resolver: helperResolver(b)}
 	if _, err := Scan(context.Background(), in); err != nil {
 		b.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func BenchmarkScanGateCold(b *testing.B) {
 	trivyCache := fixtureTrivyCache(b, b.TempDir(), scanfixture.UpdatedAt)
 	ref := pushImage(b, startRegistry(b), "bench/vulnerable", fixtureImage(b, scanfixture.Vulnerable))
 	in := ScanInput{Ref: ref, Source: SourceRemote, Trivy: trivy, TrivyCacheDir: trivyCache,
-		Rule: defaults.Scan{FailOn: "critical", IgnoreUnfixed: true}}
+		Rule: defaults.Scan{FailOn: "critical", IgnoreUnfixed: true}, Resolver: helperResolver(b)}
 	args := trivyRun{path: trivy, cacheDir: trivyCache, ref: ref, source: SourceRemote}.args()
 	var gate, alone time.Duration
 	b.ResetTimer()

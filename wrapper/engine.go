@@ -141,6 +141,9 @@ type Info struct {
 	SecurityOptions []string
 	LoggingDriver   string
 	ServerVersion   string
+	// OSType and Architecture are the daemon's platform (Architecture as uname -m says it).
+	OSType       string
+	Architecture string
 }
 
 // HasSecurityOption reports whether the daemon lists name=NAME among its security options.
