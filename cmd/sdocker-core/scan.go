@@ -26,10 +26,10 @@ type scanOptions struct {
 	format, policy string
 	// platform picks the image of an index, as docker's --platform; "" means
 	// DOCKER_DEFAULT_PLATFORM, else the daemon's platform.
-	platform       string
-	source         verify.ImageSource
-	sourceSet      bool
-	images         []string
+	platform  string
+	source    verify.ImageSource
+	sourceSet bool
+	images    []string
 }
 
 func parseScanArgs(args []string) (scanOptions, error) {
