@@ -117,26 +117,36 @@ func (h HelperResolver) Resolve(ctx context.Context, req ResolveRequest) (Resolv
 	return resp, nil
 }
 
-// cachedResolver answers digest references from the cache: what a digest names never changes.
-// Tags always go to the registry.
+// cachedResolver answers digest references from the cache (what a digest names never
+// changes) and, unless fresh is set, tags resolved less than TagTTL ago. A tag answered from the
+// cache is still pinned to the digest it named, so a tag moved meanwhile only means the image
+// judged and run is the one it named a moment ago.
 type cachedResolver struct {
 	r     Resolver
 	cache *Cache
+	fresh bool
 }
 
 func (c cachedResolver) Resolve(ctx context.Context, req ResolveRequest) (ResolveResponse, error) {
-	d := refDigest(req.Reference)
-	if d == "" || c.cache == nil {
+	if c.cache == nil {
 		return c.r.Resolve(ctx, req)
 	}
-	key := "manifest/v1 " + d
+	d := refDigest(req.Reference)
+	key, ttl := "manifest/v1 "+d, DefaultScanTTL
+	if d == "" {
+		ref, err := ParseRef(req.Reference)
+		if err != nil {
+			return c.r.Resolve(ctx, req)
+		}
+		key, ttl = "manifest-tag/v1 "+FullRepo(ref.Repo)+":"+ref.TagOrLatest(), TagTTL
+	}
 	var resp ResolveResponse
-	if c.cache.Get(key, &resp) && resp.Digest == d {
+	if (d != "" || !c.fresh) && c.cache.Get(key, &resp) && (d == "" || resp.Digest == d) && validDigest(resp.Digest) {
 		return resp, nil
 	}
 	resp, err := c.r.Resolve(ctx, req)
-	if err == nil && resp.Digest == d {
-		_ = c.cache.Put(key, resp, DefaultScanTTL) // best effort: a miss only costs a request
+	if err == nil && (d == "" || resp.Digest == d) {
+		_ = c.cache.Put(key, resp, ttl) // best effort: a miss only costs a request
 	}
 	return resp, err
 }

@@ -55,6 +55,9 @@ type ScanInput struct {
 	Resolver Resolver
 	// DockerConfig is docker's configuration directory, for the resolver's credentials.
 	DockerConfig string
+	// FreshTag resolves a tag on the registry even when it was resolved less than TagTTL ago
+	// (a pull, as docker's own pull asks the registry).
+	FreshTag bool
 	// Rule is the policy's scan rule; RuleMatch is its images: pattern, for messages.
 	Rule      defaults.Scan
 	RuleMatch string

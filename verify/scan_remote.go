@@ -20,7 +20,7 @@ func scanRemote(ctx context.Context, in ScanInput, rep *ScanReport) (*ScanReport
 	if in.Resolver != nil {
 		r = in.Resolver
 	}
-	r = cachedResolver{r: r, cache: in.Cache}
+	r = cachedResolver{r: r, cache: in.Cache, fresh: in.FreshTag}
 	res, err := r.Resolve(ctx, ResolveRequest{Reference: in.Ref, DockerConfig: in.DockerConfig})
 	if err != nil {
 		return scanFailed(ctx, in, rep, &ScannerError{Ref: in.Name, Op: "reading its manifest on the registry", Err: err})

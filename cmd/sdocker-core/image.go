@@ -138,7 +138,7 @@ func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.E
 	defer cancel()
 	why := fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line)
 	in.Name, in.Rule, in.RuleMatch, in.DockerConfig = name, rule.Scan, rule.Match, inv.ConfigDir(e.getenv)
-	in.Ref, in.Source = name, verify.SourceRemote
+	in.Ref, in.Source, in.FreshTag = name, verify.SourceRemote, inv.Command == "pull" || pullAlways(inv)
 	if pinned != "" {
 		in.Ref = pinned
 	}

@@ -165,7 +165,7 @@ func cmdScan(args []string, e env) error {
 // daemon has one of the platform asked for, else the reference as given from its registry (of
 // an index, the image docker would pull for that platform, or for the daemon's).
 func scanOne(ctx context.Context, in verify.ScanInput, image string, o scanOptions, local *localImages) (*verify.ScanReport, error) {
-	in.Ref, in.Source = image, verify.SourceRemote
+	in.Ref, in.Source, in.FreshTag = image, verify.SourceRemote, true
 	asked := o.platform
 	if asked == "" {
 		asked = local.getenv("DOCKER_DEFAULT_PLATFORM")
