@@ -354,7 +354,14 @@ func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper
 			req.Digest = d
 		}
 	}
-	resp, err := signatureChecker(e).Check(ctx, req, inv.Command != "pull")
+	checker := signatureChecker(e)
+	resp, err := checker.Check(ctx, req, inv.Command != "pull")
+	if err != nil && req.Digest != "" {
+		// A local image pulled by the digest of its index's image (as the scan gate pulls it).
+		if r, childErr := checker.CheckIndexChild(ctx, req, verify.HelperResolver{Getenv: e.getenv}, err); childErr == nil {
+			resp, err = r, nil
+		}
+	}
 	if err != nil {
 		var se *verify.SigError
 		if p.Mode == defaults.ModeWarn && errors.As(err, &se) && se.Class != verify.ClassPolicy {

@@ -232,3 +232,42 @@ func TestScanGateRunsTheIndexImageItScanned(t *testing.T) {
 		t.Fatalf("sdocker scan judged %+v, want %s of %s for linux/amd64", got, p.children[1].DigestStr(), p.index.DigestStr())
 	}
 }
+
+// The gate pulls an index's image by its own digest, which docker then records as the local
+// image's repo digest; the signature is on the index. A later run of the tag still verifies:
+// through the signed index the tag names, which lists that digest (then from the cache). An
+// image no signed index lists stays unsigned.
+func TestSignedIndexImagePulledByItsDigestStillVerifies(t *testing.T) {
+	requireDaemon(t)
+	w := newWorld(t)
+	rmContainers(t)
+	env := scanEnv(t)
+	p := pushVariantIndex(t, w, "signed", child{amd64v3, "v3", scanfixture.Clean}, child{amd64, "plain", scanfixture.Clean})
+	sigtest.Sign(t, p.index, w.team.Signer, sigtest.SignOptions{})
+	writePolicy(t, w.policy, fmt.Sprintf("version: 1\nimages:\n  - match: \"%s/idx-*/**\"\n    signature: {keys: [%s]}\n    scan: {fail_on: high}\n",
+		w.reg.Host, w.team.PubPath))
+	if r := w.sdocker(t, env, "pull", "-q", p.ref); r.code != 0 || imageID(p.ref) != p.configs[1] {
+		t.Fatalf("sdocker pull %s: %+v", p.ref, r)
+	}
+	for i := 0; i < 2; i++ {
+		r := w.sdocker(t, env, "run", "--rm", "--label", bypassLabel+"="+runID, p.ref)
+		if r.code != 0 || strings.TrimSpace(r.stdout) != "plain" || !strings.Contains(r.stderr, "signed by key") {
+			t.Fatalf("sdocker run %s (%d): exit %d, stdout %q\n%s", p.ref, i, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	// A local image under the tag that the signed index does not list stays unsigned: here an
+	// unsigned image of the same repository, pulled with plain docker and tagged as the index.
+	unsigned := strings.TrimSuffix(p.ref, ":1") + ":unsigned"
+	u := sigtest.Push(t, unsigned, sigtest.RunnableImage(t, ctrBin, "say", "unsigned", "", "0"))
+	rmi(t, unsigned, u.String())
+	if out, err := exec.Command("docker", "pull", "-q", unsigned).CombinedOutput(); err != nil {
+		t.Fatalf("docker pull %s: %v\n%s", unsigned, err, out)
+	}
+	if out, err := exec.Command("docker", "tag", unsigned, p.ref).CombinedOutput(); err != nil {
+		t.Fatalf("docker tag: %v\n%s", err, out)
+	}
+	if r := w.sdocker(t, env, "run", "--rm", "--label", bypassLabel+"="+runID, p.ref); r.code != 125 || !strings.Contains(r.stderr, "no signatures found") {
+		t.Fatalf("sdocker run %s, now an image the signed index does not list: exit %d, stdout %q\n%s", p.ref, r.code, r.stdout, r.stderr)
+	}
+}
