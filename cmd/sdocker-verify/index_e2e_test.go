@@ -142,6 +142,7 @@ func TestScanGateRefusesTheIndexImageDockerWouldPull(t *testing.T) {
 		} {
 			t.Run(rname+"/"+tc.name, func(t *testing.T) {
 				r := w.sdocker(t, append(append([]string{}, env...), tc.env...), tc.args...)
+				t.Logf("sdocker %v said:\n%s", tc.args, r.stderr)
 				if r.code != 125 || !strings.Contains(r.stderr, "refused by the scan gate") ||
 					!strings.Contains(r.stderr, "linux/amd64 image "+p.children[1].DigestStr()) || r.stdout != "" {
 					t.Fatalf("sdocker %v: exit %d, stdout %q; want refused, naming the plain linux/amd64 image %s\n%s",
