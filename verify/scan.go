@@ -25,7 +25,7 @@ const DefaultScanTTL = 24 * time.Hour
 type ImageSource string
 
 const (
-	// SourceAuto tries the docker daemon, then the registry.
+	// SourceAuto tries the docker daemon, then the registry (as SourceRemote).
 	SourceAuto ImageSource = ""
 	// SourceDocker reads the image from the docker daemon (a local image).
 	SourceDocker ImageSource = "docker"
@@ -188,10 +188,22 @@ func Scan(ctx context.Context, in ScanInput) (*ScanReport, error) {
 		in.Now = time.Now()
 	}
 	rep := &ScanReport{Ref: in.Ref, Name: in.Name, Rule: in.RuleMatch, Digest: refDigest(in.Ref), FailOn: failOn(in.Rule)}
-	if in.Source != SourceRemote {
-		return scanImage(ctx, in, rep)
+	switch in.Source {
+	case SourceRemote:
+		return scanRemote(ctx, in, rep)
+	case SourceAuto:
+		// The daemon's image if it has one, else the registry's, resolved as any remote scan
+		// (trivy's own fallback to the registry would pick an index's image by its own rules).
+		local := in
+		local.Source = SourceDocker
+		lrep, err := scanImage(ctx, local, rep)
+		var se *ScannerError
+		if !errors.As(err, &se) || ctx.Err() != nil || refDigest(in.Ref) != "" && idRe.MatchString(in.Ref) {
+			return lrep, err
+		}
+		return scanRemote(ctx, in, &ScanReport{Ref: in.Ref, Name: in.Name, Rule: in.RuleMatch, FailOn: failOn(in.Rule)})
 	}
-	return scanRemote(ctx, in, rep)
+	return scanImage(ctx, in, rep)
 }
 
 // scanImage scans one image (in.Ref: a local image ID, or repo@sha256:… of an image manifest)
@@ -250,7 +262,10 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	}
 	rep.DB = db
 	key := ""
-	if rep.Digest != "" && in.Cache != nil {
+	// Cached: a remote image resolved to its digest, or a local image by its ID. A local image
+	// named repo@sha256:… is not: that digest may be an index's, and the image the daemon holds
+	// under it may be any of its images.
+	if rep.Digest != "" && in.Cache != nil && (in.Source == SourceRemote || idRe.MatchString(in.Ref)) {
 		key = scanCacheKey(rep.Digest, db, trivy)
 		var c cachedScan
 		if in.Cache.Get(key, &c) {
