@@ -208,6 +208,11 @@ func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper
 	req := verify.SigRequest{Reference: typed, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}
 	if ref.Digest == "" && inv.Command != "pull" && !pullAlways(inv) {
 		img, found, err := lookupLocal(ctx, eng, typed)
+		if found && err == nil {
+			// A local image of another platform than the one asked for is not what docker runs:
+			// it pulls the tag, so the tag is what is verified.
+			found, err = img.takenFor(platformOf(inv, e))
+		}
 		switch {
 		case err != nil:
 			return "", err

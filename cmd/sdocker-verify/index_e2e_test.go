@@ -243,7 +243,8 @@ func TestSignedIndexImagePulledByItsDigestStillVerifies(t *testing.T) {
 	w := newWorld(t)
 	rmContainers(t)
 	env := scanEnv(t)
-	p := pushVariantIndex(t, w, "signed", child{amd64v3, "v3", scanfixture.Clean}, child{amd64, "plain", scanfixture.Clean})
+	p := pushVariantIndex(t, w, "signed", child{amd64v3, "v3", scanfixture.Clean}, child{amd64, "plain", scanfixture.Clean},
+		child{arm64, "arm", scanfixture.Clean})
 	sigtest.Sign(t, p.index, w.team.Signer, sigtest.SignOptions{})
 	writePolicy(t, w.policy, fmt.Sprintf("version: 1\nimages:\n  - match: \"%s/idx-*/**\"\n    signature: {keys: [%s]}\n    scan: {fail_on: high}\n",
 		w.reg.Host, w.team.PubPath))
@@ -255,6 +256,16 @@ func TestSignedIndexImagePulledByItsDigestStillVerifies(t *testing.T) {
 		if r.code != 0 || strings.TrimSpace(r.stdout) != "plain" || !strings.Contains(r.stderr, "signed by key") {
 			t.Fatalf("sdocker run %s (%d): exit %d, stdout %q\n%s", p.ref, i, r.code, r.stdout, r.stderr)
 		}
+	}
+
+	// For another platform than the local image's, docker pulls the tag: the tag's signed index
+	// is what is verified, and its linux/arm64 image is what is scanned and created.
+	r := w.sdocker(t, env, "create", "--platform", "linux/arm64", "--label", bypassLabel+"="+runID, p.ref)
+	if r.code != 0 || !strings.Contains(r.stderr, "linux/arm64 image "+p.children[2].DigestStr()) {
+		t.Fatalf("sdocker create --platform linux/arm64 %s: exit %d\n%s", p.ref, r.code, r.stderr)
+	}
+	if out, _ := exec.Command("docker", "inspect", "-f", "{{.Image}}", strings.TrimSpace(r.stdout)).Output(); strings.TrimSpace(string(out)) != p.configs[2] {
+		t.Fatalf("the container's image is %s, want the scanned linux/arm64 image %s", out, p.configs[2])
 	}
 
 	// A local image under the tag that the signed index does not list stays unsigned: here an
