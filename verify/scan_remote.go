@@ -14,7 +14,7 @@ import (
 func scanRemote(ctx context.Context, in ScanInput, rep *ScanReport) (*ScanReport, error) {
 	ref, err := ParseRef(in.Ref)
 	if err != nil {
-		return rep, &PlatformError{Ref: in.Name, Msg: err.Error()}
+		return rep, fmt.Errorf("scanning %s: %w", in.Name, err)
 	}
 	var r Resolver = HelperResolver{}
 	if in.Resolver != nil {
