@@ -30,8 +30,8 @@ func ContainerRequest(c Container, s *Snapshot) defaults.Request {
 		hc.SecurityOpt = opts
 	}
 	// On cgroup v1 every container shares the host's cgroup namespace unless it asks for its
-	// own, so "host" says nothing about how it was created.
-	if s.Info.CgroupVersion != "2" {
+	// own, so "host" says only that it did not ask: the policy's private namespace is missing.
+	if s.Info.CgroupVersion != "2" && hc.CgroupnsMode == "host" {
 		hc.CgroupnsMode = ""
 	}
 	if hasSecurityOpt(hc.SecurityOpt, "systempaths") {

@@ -172,6 +172,9 @@ type Scan struct {
 	Ignore        []ScanIgnore `yaml:"ignore"`
 	// OnError is what to do when the scanner is missing or fails: refuse (default) or allow.
 	OnError string `yaml:"on_error"`
+	// AllPlatforms makes every image of a multi-platform index pass, not only the one docker
+	// takes for this host (for registries that serve a fleet of several platforms).
+	AllPlatforms bool `yaml:"all_platforms"`
 }
 
 // ScanIgnore ignores one vulnerability, optionally in one package, until it expires.

@@ -163,6 +163,9 @@ func (r *ImageRule) validate() error {
 		}
 		sc.Required = true
 	}
+	if sc.AllPlatforms {
+		sc.Required = true // asking every platform to pass asks for a scan
+	}
 	switch sc.OnError {
 	case "", "refuse", "allow":
 	default:

@@ -115,17 +115,17 @@ func TestRequireMode(t *testing.T) {
 		}
 		missing = append(missing, string(v.Field))
 	}
-	want := "CapDrop,SecurityOpt,NetworkMode,Memory,NanoCpus,PidsLimit,LogConfig,LogConfig"
+	want := "CapDrop,SecurityOpt,CgroupnsMode,NetworkMode,Memory,NanoCpus,PidsLimit,LogConfig,LogConfig"
 	if strings.Join(missing, ",") != want || d.Allowed {
 		t.Fatalf("missing %v (allowed %v), want %s", missing, d.Allowed, want)
 	}
-	hardened := `{"Image":"img","HostConfig":{"CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"],"NetworkMode":"sdocker",
+	hardened := `{"Image":"img","HostConfig":{"CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"],"NetworkMode":"sdocker","CgroupnsMode":"private",
 		"Memory":1073741824,"NanoCpus":1000000000,"PidsLimit":512,"LogConfig":{"Type":"json-file","Config":{"max-size":"10m","max-file":"3"}}}}`
 	if d := decideBody(t, hardened, true); !d.Allowed {
 		t.Fatalf("a hardened body was refused in require mode: %+v", d.Violations)
 	}
 	// Inject mode adds the same settings instead.
-	if d := decideBody(t, `{"Image":"img"}`, false); !d.Allowed || len(d.Change.Add) != 8 {
+	if d := decideBody(t, `{"Image":"img"}`, false); !d.Allowed || len(d.Change.Add) != 9 {
 		t.Fatalf("inject mode: allowed %v, %d additions", d.Allowed, len(d.Change.Add))
 	}
 }

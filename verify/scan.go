@@ -25,7 +25,7 @@ const DefaultScanTTL = 24 * time.Hour
 type ImageSource string
 
 const (
-	// SourceAuto tries the docker daemon, then the registry.
+	// SourceAuto tries the docker daemon, then the registry (as SourceRemote).
 	SourceAuto ImageSource = ""
 	// SourceDocker reads the image from the docker daemon (a local image).
 	SourceDocker ImageSource = "docker"
@@ -40,15 +40,24 @@ type ScanInput struct {
 	Ref string
 	// Name is how the image is called in messages; empty means Ref.
 	Name string
-	// Source is where trivy reads the image from.
+	// Source is where trivy reads the image from. A remote image is first resolved on its
+	// registry, so that trivy is handed one image by its digest (never a tag or an index).
 	Source ImageSource
 	// DockerHost is the daemon trivy reads local images from (unix:///…, tcp://…); empty means
 	// trivy's own resolution (DOCKER_HOST, the docker context).
 	DockerHost string
-	// Platform is the platform docker will take from a multi-platform image (os/arch[/variant],
-	// from --platform); empty means trivy's default. It is part of the cache key: one digest of
-	// an index is several images.
+	// Platform is the platform docker will take from an index (os/arch[/variant]): the one
+	// asked for (--platform, DOCKER_DEFAULT_PLATFORM), else the daemon's. A remote image that
+	// is an index is judged by the child docker picks for it (see PickChild), and that child is
+	// what is scanned and reported; without a platform an index is refused.
 	Platform string
+	// Resolver reads manifests on the registry for remote scans; nil means HelperResolver.
+	Resolver Resolver
+	// DockerConfig is docker's configuration directory, for the resolver's credentials.
+	DockerConfig string
+	// FreshTag resolves a tag on the registry even when it was resolved less than TagTTL ago
+	// (a pull, as docker's own pull asks the registry).
+	FreshTag bool
 	// Rule is the policy's scan rule; RuleMatch is its images: pattern, for messages.
 	Rule      defaults.Scan
 	RuleMatch string
@@ -69,9 +78,13 @@ type ScanInput struct {
 
 // ScanReport is what the gate found and decided about one image.
 type ScanReport struct {
-	Ref      string `json:"ref"`
-	Name     string `json:"name"`
+	Ref  string `json:"ref"`
+	Name string `json:"name"`
+	// Digest is the manifest digest of the image judged: for an index, of the child that was
+	// scanned (Index is the index's digest, Platform the child's platform).
 	Digest   string `json:"digest,omitempty"`
+	Index    string `json:"index,omitempty"`
+	Platform string `json:"platform,omitempty"`
 	ImageID  string `json:"image_id,omitempty"`
 	OS       string `json:"os,omitempty"`
 	Rule     string `json:"rule,omitempty"` // the images: pattern of the rule applied
@@ -94,6 +107,8 @@ type ScanReport struct {
 	ScanError string `json:"scan_error,omitempty"`
 	// ScanTime is how long trivy ran (zero on a cache hit).
 	ScanTime time.Duration `json:"scan_time_ns"`
+	// Children are the reports of the index's other images, under scan.all_platforms.
+	Children []*ScanReport `json:"children,omitempty"`
 }
 
 // DBInfo identifies trivy's vulnerability database.
@@ -173,24 +188,51 @@ func Scan(ctx context.Context, in ScanInput) (*ScanReport, error) {
 		in.Now = time.Now()
 	}
 	rep := &ScanReport{Ref: in.Ref, Name: in.Name, Rule: in.RuleMatch, Digest: refDigest(in.Ref), FailOn: failOn(in.Rule)}
+	switch in.Source {
+	case SourceRemote:
+		return scanRemote(ctx, in, rep)
+	case SourceAuto:
+		// The daemon's image if it has one, else the registry's, resolved as any remote scan
+		// (trivy's own fallback to the registry would pick an index's image by its own rules).
+		local := in
+		local.Source = SourceDocker
+		lrep, err := scanImage(ctx, local, rep)
+		var se *ScannerError
+		if !errors.As(err, &se) || ctx.Err() != nil || refDigest(in.Ref) != "" && idRe.MatchString(in.Ref) {
+			return lrep, err
+		}
+		return scanRemote(ctx, in, &ScanReport{Ref: in.Ref, Name: in.Name, Rule: in.RuleMatch, FailOn: failOn(in.Rule)})
+	}
+	return scanImage(ctx, in, rep)
+}
+
+// scanImage scans one image (in.Ref: a local image ID, or repo@sha256:… of an image manifest)
+// and judges its findings.
+func scanImage(ctx context.Context, in ScanInput, rep *ScanReport) (*ScanReport, error) {
 	raw, err := findings(ctx, in, rep)
 	if err != nil {
-		var se *ScannerError
-		// on_error: allow covers a broken scanner, never an interrupted or timed-out scan.
-		if errors.As(err, &se) && in.Rule.OnError == "allow" && ctx.Err() == nil {
-			rep.Passed = true
-			rep.ScanError = err.Error()
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%v; the image is let through because the rule says scan.on_error: allow", err))
-			rep.Counts, rep.Blocking = map[string]int{}, map[string]int{}
-			return rep, nil
-		}
-		return rep, err
+		return scanFailed(ctx, in, rep, err)
 	}
 	judge(rep, raw, in.Rule, in.Now)
 	if !rep.Passed {
 		return rep, &ScanRefusedError{Report: rep}
 	}
 	return rep, nil
+}
+
+// scanFailed returns a scan that could not be made: an error, or, where the rule says
+// on_error: allow and err is a *ScannerError, a pass with a warning. on_error: allow covers a
+// broken scanner or registry, never an interrupted or timed-out scan.
+func scanFailed(ctx context.Context, in ScanInput, rep *ScanReport, err error) (*ScanReport, error) {
+	var se *ScannerError
+	if errors.As(err, &se) && in.Rule.OnError == "allow" && ctx.Err() == nil {
+		rep.Passed = true
+		rep.ScanError = err.Error()
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%v; the image is let through because the rule says scan.on_error: allow", err))
+		rep.Counts, rep.Blocking = map[string]int{}, map[string]int{}
+		return rep, nil
+	}
+	return rep, err
 }
 
 // cachedScan is what the cache holds: trivy's findings before any rule is applied, so that
@@ -220,8 +262,11 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	}
 	rep.DB = db
 	key := ""
-	if rep.Digest != "" && in.Cache != nil {
-		key = scanCacheKey(rep.Digest, in.Platform, db, trivy)
+	// Cached: a remote image resolved to its digest, or a local image by its ID. A local image
+	// named repo@sha256:… is not: that digest may be an index's, and the image the daemon holds
+	// under it may be any of its images.
+	if rep.Digest != "" && in.Cache != nil && (in.Source == SourceRemote || idRe.MatchString(in.Ref)) {
+		key = scanCacheKey(rep.Digest, db, trivy)
 		var c cachedScan
 		if in.Cache.Get(key, &c) {
 			rep.CacheHit, rep.ImageID, rep.OS = true, c.ImageID, c.OS
@@ -231,7 +276,7 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	start := time.Now()
 	stop := startSpinner(in.Progress, in.Name)
 	out, err := runTrivy(ctx, trivyRun{
-		path: trivy, cacheDir: cacheDir, ref: in.Ref, name: in.Name, source: in.Source, dockerHost: in.DockerHost, platform: in.Platform,
+		path: trivy, cacheDir: cacheDir, ref: in.Ref, name: in.Name, source: in.Source, dockerHost: in.DockerHost,
 	})
 	stop()
 	rep.ScanTime = time.Since(start)
@@ -239,16 +284,6 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 		return nil, err
 	}
 	rep.ImageID, rep.OS = out.ImageID, out.OS
-	if rep.Digest == "" && in.Source == SourceRemote {
-		// Scanned by tag: the digest trivy resolved it to is what was scanned, and what the
-		// caller must pin.
-		for _, rd := range out.RepoDigests {
-			if d := refDigest(rd); d != "" {
-				rep.Digest = d
-				break
-			}
-		}
-	}
 	if key != "" {
 		ttl := in.TTL
 		if ttl <= 0 {
@@ -260,14 +295,16 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	return out.Findings, nil
 }
 
-// scanCacheKey identifies a scan result: the image digest, the database it was judged against
-// and the trivy binary (its path, size and modification time: an upgrade rescans).
-func scanCacheKey(digest, platform string, db DBInfo, trivy string) string {
+// scanCacheKey identifies a scan result: the digest of the one image scanned (a local image's
+// ID, or an image manifest's digest, never an index's: a remote index is resolved to the child
+// that is scanned), the database it was judged against and the trivy binary (its path, size and
+// modification time: an upgrade rescans). Version 2 keys, which held index digests, are never read.
+func scanCacheKey(digest string, db DBInfo, trivy string) string {
 	id := trivy
 	if fi, err := os.Stat(trivy); err == nil {
 		id = fmt.Sprintf("%s:%d:%d", trivy, fi.Size(), fi.ModTime().UnixNano())
 	}
-	return fmt.Sprintf("scan/v2 %s platform=%s db=%d@%s trivy=%s", digest, platform, db.Version, db.UpdatedAt.UTC().Format(time.RFC3339Nano), id)
+	return fmt.Sprintf("scan/v3 %s db=%d@%s trivy=%s", digest, db.Version, db.UpdatedAt.UTC().Format(time.RFC3339Nano), id)
 }
 
 var (

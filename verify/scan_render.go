@@ -30,8 +30,8 @@ func renderRefusal(rep *ScanReport, now time.Time) string {
 	if rep.Rule != "" {
 		rule = fmt.Sprintf(" (rule %q)", rep.Rule)
 	}
-	fmt.Fprintf(&b, "image %s refused by the scan gate%s: %d %s at or above %s\n",
-		rep.Name, rule, n, plural(n, "vulnerability", "vulnerabilities"), strings.ToUpper(rep.FailOn))
+	fmt.Fprintf(&b, "image %s%s refused by the scan gate%s: %d %s at or above %s\n",
+		rep.Name, judged(rep), rule, n, plural(n, "vulnerability", "vulnerabilities"), strings.ToUpper(rep.FailOn))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tPACKAGE\tINSTALLED\tFIXED\tSEVERITY")
 	rows := 0
@@ -106,10 +106,29 @@ func RenderSummary(rep *ScanReport) string {
 		src = "cached result"
 	}
 	if rep.ScanError != "" {
-		return fmt.Sprintf("image %s: NOT SCANNED (scanner failed; allowed by scan.on_error: allow)", rep.Name)
+		return fmt.Sprintf("image %s%s: NOT SCANNED (scanner failed; allowed by scan.on_error: allow)", rep.Name, judged(rep))
 	}
-	return fmt.Sprintf("image %s: passed the scan gate (fail_on %s; found: %s; %s)",
-		rep.Name, rep.FailOn, countLine(rep.Counts), src)
+	also := ""
+	if n := len(rep.Children); n > 0 {
+		also = fmt.Sprintf("; and the index's %d other %s (scan.all_platforms)", n, plural(n, "image", "images"))
+	}
+	return fmt.Sprintf("image %s%s: passed the scan gate (fail_on %s; found: %s; %s%s)",
+		rep.Name, judged(rep), rep.FailOn, countLine(rep.Counts), src, also)
+}
+
+// judged names the image of an index that was judged: its platform and digest.
+func judged(rep *ScanReport) string {
+	if rep.Index == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (its %s image %s, of the index %s)", rep.Platform, rep.Digest, shortDigest(rep.Index))
+}
+
+func shortDigest(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12]
+	}
+	return d
 }
 
 // startSpinner draws a one-line spinner on w until the returned function is called, which

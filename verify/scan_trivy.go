@@ -19,7 +19,7 @@ var lookPath = exec.LookPath
 type trivyRun struct {
 	path, cacheDir, ref, name string
 	source                    ImageSource
-	dockerHost, platform      string
+	dockerHost                string
 }
 
 // trivyResult is what sdocker keeps of trivy's report.
@@ -52,9 +52,6 @@ func (r trivyRun) args() []string {
 	a = append(a, "--image-src", src)
 	if r.dockerHost != "" {
 		a = append(a, "--docker-host", r.dockerHost)
-	}
-	if r.platform != "" {
-		a = append(a, "--platform", r.platform)
 	}
 	return append(a, "--", LowerHost(r.ref))
 }

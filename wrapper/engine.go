@@ -152,6 +152,9 @@ type Info struct {
 	LoggingDriver   string
 	ServerVersion   string
 	DefaultRuntime  string
+	// OSType and Architecture are the daemon's platform (Architecture as uname -m says it).
+	OSType       string
+	Architecture string
 }
 
 // HasSecurityOption reports whether the daemon lists name=NAME among its security options.

@@ -295,7 +295,7 @@ func TestTLSInitSecuresADaemonAndItAuditsClean(t *testing.T) {
 	// A container created the way sdocker creates them.
 	d.docker(t, "network", "create", "sdocker")
 	d.docker(t, "create", "--name", "hardened", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-		"--memory", "1g", "--cpus", "1", "--pids-limit", "512", "--network", "sdocker", testImage, "sleep")
+		"--memory", "1g", "--cpus", "1", "--pids-limit", "512", "--network", "sdocker", "--cgroupns", "private", testImage, "sleep")
 
 	fs, r := runAudit(t, "low", "-H", d.host())
 	// What a test cannot change on the host: user namespace remapping needs a subordinate id

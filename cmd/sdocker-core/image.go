@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"sdocker/defaults"
 	"sdocker/verify"
@@ -107,79 +104,6 @@ func ruleTarget(ctx context.Context, p *defaults.Policy, inv *wrapper.Invocation
 	return names[0], nil
 }
 
-// platformOf is the platform docker will take from a multi-platform image.
-func platformOf(inv *wrapper.Invocation, e env) string {
-	platform := e.getenv("DOCKER_DEFAULT_PLATFORM")
-	for _, f := range inv.Flags {
-		if f.Flag.Canonical() == "platform" {
-			platform = f.Value
-		}
-	}
-	return platform
-}
-
-// scanGate scans what docker is about to get: for run and create the local image docker will
-// use, by its ID, when there is one; else the image on its registry (the verified digest when
-// there is one), for the platform docker will take. It returns the reference that pins what was
-// scanned (repo@sha256:… or the local image ID), so that nothing can be swapped in between.
-func scanGate(e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine, rule *defaults.ImageRule, name, pinned string) (string, error) {
-	in, err := scanBase(e)
-	if err != nil {
-		return "", err
-	}
-	// A cold scan can outlast the door's daemon timeout; it gets its own, and Ctrl-C stops it.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
-	defer cancel()
-	in.Name, in.Rule, in.RuleMatch, in.Platform = name, rule.Scan, rule.Match, platformOf(inv, e)
-	in.Ref, in.Source = name, verify.SourceRemote
-	if pinned != "" {
-		in.Ref = pinned
-	}
-	local := false
-	if inv.Command != "pull" && !pullAlways(inv) {
-		img, found, err := lookupLocal(ctx, eng, in.Ref)
-		switch {
-		case err != nil:
-			return "", err
-		case found:
-			in.Ref, in.Source, local = img.ID, verify.SourceDocker, true
-			if ep, err := inv.Endpoint(e.getenv); err == nil && ep.Local() {
-				in.DockerHost = ep.Host
-			}
-		}
-	}
-	rep, err := verify.Scan(ctx, in)
-	var refused *verify.ScanRefusedError
-	switch {
-	case err != nil && p.Mode == defaults.ModeWarn:
-		fmt.Fprintf(e.stderr, "sdocker: warning (mode: warn): would have refused image %s: %s\n", name, oneLine(err.Error()))
-		return pinned, nil
-	case errors.As(err, &refused):
-		fmt.Fprintln(e.stderr, "sdocker: "+verify.RenderRefusal(rep))
-		return "", &silentError{code: exitFailure}
-	case err != nil:
-		return "", &imageError{image: name, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line), err: err}
-	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintln(e.stderr, "sdocker: warning: "+w)
-	}
-	fmt.Fprintln(e.stderr, "sdocker: "+verify.RenderSummary(rep))
-	switch {
-	case pinned != "":
-		return pinned, nil
-	case local:
-		return in.Ref, nil
-	case rep.Digest != "":
-		if ref, err := verify.ParseRef(name); err == nil {
-			return ref.Pinned(rep.Digest), nil
-		}
-	}
-	return "", &imageError{image: name, rule: fmt.Sprintf("scan required by rule %q, line %d", rule.Match, rule.Line),
-		err: errors.New("the scanner did not report the digest it scanned, so docker could be handed another image")}
-}
-
 // contentTrust reads DOCKER_CONTENT_TRUST the way the docker CLI does: set and not false.
 func contentTrust(getenv func(string) string) bool {
 	v := getenv("DOCKER_CONTENT_TRUST")
@@ -251,9 +175,12 @@ func policyPath(base, p string) string {
 
 // localImage is what the daemon says of an image it has.
 type localImage struct {
-	ID          string   `json:"Id"`
-	RepoTags    []string `json:"RepoTags"`
-	RepoDigests []string `json:"RepoDigests"`
+	ID           string   `json:"Id"`
+	RepoTags     []string `json:"RepoTags"`
+	RepoDigests  []string `json:"RepoDigests"`
+	OS           string   `json:"Os"`
+	Architecture string   `json:"Architecture"`
+	Variant      string   `json:"Variant"`
 }
 
 // lookupLocal asks the daemon about an image it may have. Like the docker CLI, the name goes
@@ -281,6 +208,11 @@ func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper
 	req := verify.SigRequest{Reference: typed, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}
 	if ref.Digest == "" && inv.Command != "pull" && !pullAlways(inv) {
 		img, found, err := lookupLocal(ctx, eng, typed)
+		if found && err == nil {
+			// A local image of another platform than the one asked for is not what docker runs:
+			// it pulls the tag, so the tag is what is verified.
+			found, err = img.takenFor(platformOf(inv, e))
+		}
 		switch {
 		case err != nil:
 			return "", err
@@ -292,7 +224,14 @@ func checkSignature(ctx context.Context, e env, p *defaults.Policy, inv *wrapper
 			req.Digest = d
 		}
 	}
-	resp, err := signatureChecker(e).Check(ctx, req, inv.Command != "pull")
+	checker := signatureChecker(e)
+	resp, err := checker.Check(ctx, req, inv.Command != "pull")
+	if err != nil && req.Digest != "" {
+		// A local image pulled by the digest of its index's image (as the scan gate pulls it).
+		if r, childErr := checker.CheckIndexChild(ctx, req, verify.HelperResolver{Getenv: e.getenv}, err); childErr == nil {
+			resp, err = r, nil
+		}
+	}
 	if err != nil {
 		var se *verify.SigError
 		if p.Mode == defaults.ModeWarn && errors.As(err, &se) && se.Class != verify.ClassPolicy {

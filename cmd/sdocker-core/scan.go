@@ -24,15 +24,18 @@ import (
 // scanOptions are the flags of `sdocker scan`, and its images.
 type scanOptions struct {
 	format, policy string
-	source         verify.ImageSource
-	sourceSet      bool
-	images         []string
+	// platform picks the image of an index, as docker's --platform; "" means
+	// DOCKER_DEFAULT_PLATFORM, else the daemon's platform.
+	platform  string
+	source    verify.ImageSource
+	sourceSet bool
+	images    []string
 }
 
 func newScanCmd(e env) *cobra.Command {
 	o := &scanOptions{}
 	c := &cobra.Command{
-		Use:   "scan [--format text|json] [--policy FILE] [--image-src docker|remote] IMAGE…",
+		Use:   "scan [--format text|json] [--policy FILE] [--image-src docker|remote] [--platform OS/ARCH[/VARIANT]] IMAGE…",
 		Short: "Run the vulnerability scan gate (trivy) on images, as run, create and pull do",
 		Long: `Scans each image with trivy, offline, and applies the policy's scan rule for it (fail_on,
 ignore_unfixed, ignore entries): a local image by its ID where the daemon has it, else the image
@@ -56,6 +59,20 @@ func (o *scanOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.format, "format", "text", "output format: text or json")
 	fs.StringVar(&o.policy, "policy", "", "policy file (default: SDOCKER_POLICY, then the user's and the system's, then the embedded one)")
 	fs.Var((*imageSourceFlag)(o), "image-src", "where the image is read: docker (the local daemon) or remote (its registry); default: local where the daemon has it")
+	fs.Var((*platformFlag)(o), "platform", "the platform whose image of an index is scanned, as docker's --platform (default: DOCKER_DEFAULT_PLATFORM, else the daemon's)")
+}
+
+// platformFlag is --platform: OS/ARCH[/VARIANT].
+type platformFlag scanOptions
+
+func (f *platformFlag) String() string { return f.platform }
+func (f *platformFlag) Type() string   { return "os/arch[/variant]" }
+func (f *platformFlag) Set(v string) error {
+	if _, err := verify.ParsePlatform(v); err != nil {
+		return err
+	}
+	f.platform = v
+	return nil
 }
 
 func (o *scanOptions) validate() error {
@@ -115,10 +132,7 @@ func (o *scanOptions) Run(e env) error {
 	if err != nil {
 		return err
 	}
-	var local *localImages
-	if !o.sourceSet || o.source == verify.SourceDocker {
-		local = newLocalImages(e)
-	}
+	local := newLocalImages(e)
 
 	failed := false
 	var results []scanResult
@@ -165,19 +179,35 @@ func (o *scanOptions) Run(e env) error {
 	return nil
 }
 
-// scanOne scans one image: a local image by its ID (so that the result is cached), else the
-// reference as given from its registry.
+// scanOne scans one image: a local image by its ID (so that the result is cached) when the
+// daemon has one of the platform asked for, else the reference as given from its registry (of
+// an index, the image docker would pull for that platform, or for the daemon's).
 func scanOne(ctx context.Context, in verify.ScanInput, image string, o scanOptions, local *localImages) (*verify.ScanReport, error) {
-	in.Ref, in.Source = image, verify.SourceRemote
-	if local != nil {
-		id, host, err := local.id(ctx, image)
+	in.Ref, in.Source, in.FreshTag = image, verify.SourceRemote, true
+	asked := o.platform
+	if asked == "" {
+		asked = local.getenv("DOCKER_DEFAULT_PLATFORM")
+	}
+	if !o.sourceSet || o.source == verify.SourceDocker {
+		img, host, err := local.find(ctx, image)
+		taken := err == nil
+		if taken {
+			if taken, err = img.takenFor(asked); err == nil && !taken {
+				err = fmt.Errorf("the local image %s is for %s, not %s", image, img.platform(), asked)
+			}
+		}
 		switch {
-		case err == nil:
-			in.Ref, in.Source, in.DockerHost = id, verify.SourceDocker, host
+		case taken:
+			in.Ref, in.Source, in.DockerHost = img.ID, verify.SourceDocker, host
+			return verify.Scan(ctx, in)
 		case o.sourceSet:
 			// --image-src docker: the image must be local.
 			return &verify.ScanReport{Ref: image, Name: image}, err
 		}
+	}
+	in.Platform = asked
+	if in.Platform == "" {
+		in.Platform = local.daemonPlatform(ctx)
 	}
 	return verify.Scan(ctx, in)
 }
@@ -208,13 +238,14 @@ func isTerminal(w io.Writer) bool {
 
 // localImages finds images in the docker daemon the docker CLI would talk to.
 type localImages struct {
+	e    env
 	eng  *wrapper.Engine
 	ep   wrapper.Endpoint
 	fail error // the daemon could not be reached: every image is "not local"
 }
 
 func newLocalImages(e env) *localImages {
-	l := &localImages{}
+	l := &localImages{e: e}
 	inv, err := wrapper.Parse(nil)
 	if err == nil {
 		l.ep, err = inv.Endpoint(e.getenv)
@@ -226,24 +257,41 @@ func newLocalImages(e env) *localImages {
 	return l
 }
 
-// id returns the local image's ID and the daemon host trivy should read it from.
-func (l *localImages) id(ctx context.Context, image string) (string, string, error) {
+func (l *localImages) getenv(name string) string { return l.e.getenv(name) }
+
+// find returns the local image and the daemon host trivy should read it from.
+func (l *localImages) find(ctx context.Context, image string) (localImage, string, error) {
+	var img localImage
 	if l.fail != nil {
-		return "", "", fmt.Errorf("finding local image %s: %w", image, l.fail)
+		return img, "", fmt.Errorf("finding local image %s: %w", image, l.fail)
 	}
 	if image == "" || strings.ContainsAny(image, "?# \t") {
-		return "", "", fmt.Errorf("%q is not an image reference", image)
-	}
-	var out struct {
-		ID string `json:"Id"`
+		return img, "", fmt.Errorf("%q is not an image reference", image)
 	}
 	// Like the docker CLI, the name goes into the path as is: its slashes are part of it.
-	if err := l.eng.Get(ctx, "/images/"+image+"/json", &out); err != nil {
-		return "", "", fmt.Errorf("finding local image %s: %w", image, err)
+	if err := l.eng.Get(ctx, "/images/"+image+"/json", &img); err != nil {
+		return img, "", fmt.Errorf("finding local image %s: %w", image, err)
 	}
 	host := ""
 	if l.ep.Local() {
 		host = l.ep.Host
 	}
-	return out.ID, host, nil
+	return img, host, nil
+}
+
+// daemonPlatform is the platform the daemon pulls, or "" when it cannot be known (an index is
+// then refused, asking for --platform).
+func (l *localImages) daemonPlatform(ctx context.Context) string {
+	if l.fail != nil {
+		return ""
+	}
+	info, err := l.eng.Info(ctx)
+	if err != nil {
+		return ""
+	}
+	p, err := verify.DaemonPlatform(info.OSType, info.Architecture, l.ep.Local())
+	if err != nil {
+		return ""
+	}
+	return verify.FormatPlatform(p)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 //go:embed db/*.yaml
@@ -154,4 +155,31 @@ func WriteDockerArchive(path, tag string, img v1.Image) error {
 		return err
 	}
 	return tarball.WriteToFile(path, t, img)
+}
+
+// Child is one image of an index, for the platform given.
+type Child struct {
+	Image    v1.Image
+	Platform v1.Platform
+}
+
+// Index is a multi-platform image: each child's configuration says its platform, and so does
+// its descriptor in the index, in the order given.
+func Index(children ...Child) (v1.ImageIndex, error) {
+	var adds []mutate.IndexAddendum
+	for _, c := range children {
+		cf, err := c.Image.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		cf = cf.DeepCopy()
+		cf.OS, cf.Architecture, cf.Variant = c.Platform.OS, c.Platform.Architecture, c.Platform.Variant
+		img, err := mutate.ConfigFile(c.Image, cf)
+		if err != nil {
+			return nil, err
+		}
+		p := c.Platform
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	return mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...), nil
 }
