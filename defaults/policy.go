@@ -99,6 +99,10 @@ type Network struct {
 	Create bool `yaml:"create"`
 	// AllowDefaultBridge lets a user ask for docker's default bridge explicitly.
 	AllowDefaultBridge bool `yaml:"allow_default_bridge"`
+	// Isolate makes Default a network whose containers cannot reach each other (inter-container
+	// communication off), each keeping its own way out: containers the user did not put on a
+	// network together stay apart.
+	Isolate bool `yaml:"isolate"`
 }
 
 // Logging is the rotation added for the json-file and local log drivers.

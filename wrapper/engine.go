@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -190,6 +191,44 @@ func (c *Engine) Info(ctx context.Context) (Info, error) {
 	return i, err
 }
 
+// Network is the part of GET /networks/{id} sdocker reads.
+type Network struct {
+	Name, Driver string
+	Options      map[string]string
+	Labels       map[string]string
+}
+
+// ICCDisabledOption is the bridge driver's option that keeps a network's containers apart.
+const ICCDisabledOption = "com.docker.network.bridge.enable_icc"
+
+// Isolated reports whether the network keeps its containers from reaching each other.
+func (n Network) Isolated() bool { return n.Driver == "bridge" && n.Options[ICCDisabledOption] == "false" }
+
+// ManagedLabel marks the networks sdocker created.
+const ManagedLabel = "dev.sdocker.managed"
+
+// InspectNetwork returns a network by name or ID; ErrNotFound when there is none.
+func (c *Engine) InspectNetwork(ctx context.Context, name string) (Network, error) {
+	var n Network
+	err := c.do(ctx, http.MethodGet, "/networks/"+url.PathEscape(name), nil, &n)
+	return n, err
+}
+
+// NetworkContainers counts the containers, running or not, attached to a network.
+func (c *Engine) NetworkContainers(ctx context.Context, name string) (int, error) {
+	q := url.Values{"all": {"1"}, "filters": {`{"network":[` + strconv.Quote(name) + `]}`}}
+	var list []struct{ ID string }
+	if err := c.do(ctx, http.MethodGet, "/containers/json?"+q.Encode(), nil, &list); err != nil {
+		return 0, err
+	}
+	return len(list), nil
+}
+
+// RemoveNetwork removes a network.
+func (c *Engine) RemoveNetwork(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodDelete, "/networks/"+url.PathEscape(name), nil, nil)
+}
+
 // NetworkExists reports whether a network of that name (or ID) exists.
 func (c *Engine) NetworkExists(ctx context.Context, name string) (bool, error) {
 	err := c.do(ctx, http.MethodGet, "/networks/"+url.PathEscape(name), nil, nil)
@@ -199,13 +238,17 @@ func (c *Engine) NetworkExists(ctx context.Context, name string) (bool, error) {
 	return err == nil, err
 }
 
-// CreateBridge creates a user-defined bridge network; one that appeared meanwhile is fine.
-func (c *Engine) CreateBridge(ctx context.Context, name string) error {
+// CreateBridge creates a user-defined bridge network, isolated (inter-container communication
+// off) if asked; one that appeared meanwhile is fine.
+func (c *Engine) CreateBridge(ctx context.Context, name string, isolated bool) error {
 	body := map[string]any{
 		"Name":           name,
 		"Driver":         "bridge",
 		"CheckDuplicate": true,
-		"Labels":         map[string]string{"dev.sdocker.managed": "true"},
+		"Labels":         map[string]string{ManagedLabel: "true"},
+	}
+	if isolated {
+		body["Options"] = map[string]string{ICCDisabledOption: "false"}
 	}
 	err := c.do(ctx, http.MethodPost, "/networks/create", body, nil)
 	var apiErr *APIError

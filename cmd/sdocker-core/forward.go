@@ -102,7 +102,7 @@ func forward(argv []string, e env) error {
 	}
 	for _, a := range d.Change.Add {
 		if a.Field == defaults.FieldNetworkMode && p.Runtime.Network.Create {
-			if err := ensureNetwork(ctx, eng, a.Value); err != nil {
+			if err := ensureNetwork(ctx, eng, a.Value, p.Runtime.Network.Isolate); err != nil {
 				return err
 			}
 		}
@@ -231,18 +231,35 @@ func cacheDir(e env) (string, error) {
 	return dir, os.MkdirAll(dir, 0o755)
 }
 
-func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string) error {
-	ok, err := eng.NetworkExists(ctx, name)
-	if err != nil {
+func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string, isolate bool) error {
+	n, err := eng.InspectNetwork(ctx, name)
+	switch {
+	case errors.Is(err, wrapper.ErrNotFound):
+		if err := eng.CreateBridge(ctx, name, isolate); err != nil {
+			return fmt.Errorf("creating network %s: %w", name, err)
+		}
+		return nil
+	case err != nil:
 		return fmt.Errorf("looking up network %s: %w", name, err)
-	}
-	if ok {
+	case !isolate || n.Isolated():
 		return nil
 	}
-	if err := eng.CreateBridge(ctx, name); err != nil {
-		return fmt.Errorf("creating network %s: %w", name, err)
+	// The network lets its containers reach each other: one sdocker made before it isolated
+	// its network, or one made by hand. sdocker's own, with no container on it, is made anew.
+	if n.Labels[wrapper.ManagedLabel] == "true" {
+		if count, err := eng.NetworkContainers(ctx, name); err == nil && count == 0 {
+			if err := eng.RemoveNetwork(ctx, name); err != nil && !errors.Is(err, wrapper.ErrNotFound) {
+				return fmt.Errorf("removing network %s to make it anew, isolated: %w", name, err)
+			}
+			if err := eng.CreateBridge(ctx, name, true); err != nil {
+				return fmt.Errorf("creating network %s: %w", name, err)
+			}
+			return nil
+		}
 	}
-	return nil
+	return &wrapper.UsageError{Msg: fmt.Sprintf("refused (rule network): the policy's network %s lets its containers reach each other "+
+		"(it was made with inter-container communication on); to fix it, remove it once no container uses it (docker network rm %s) and "+
+		"sdocker makes it anew, isolated; or name a network of your own with --network; or set runtime.network.isolate: false in the policy", name, name)}
 }
 
 // checkTransport refuses a TCP daemon without TLS verification unless the policy allows it.

@@ -77,7 +77,9 @@ func prepareDaemon(dir string) error {
 	tw.Write(data)
 	tw.Close()
 	if exec.Command("docker", "network", "inspect", "sdocker").Run() != nil {
-		if out, err := exec.Command("docker", "network", "create", "sdocker").CombinedOutput(); err != nil {
+		// Made as sdocker makes it (parallel tests would otherwise race to create it).
+		if out, err := exec.Command("docker", "network", "create", "--label", "dev.sdocker.managed=true",
+			"-o", "com.docker.network.bridge.enable_icc=false", "sdocker").CombinedOutput(); err != nil {
 			return fmt.Errorf("creating network sdocker: %v\n%s", err, out)
 		}
 	}

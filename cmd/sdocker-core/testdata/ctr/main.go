@@ -5,12 +5,15 @@
 //	ctr cat           copy stdin to stdout
 //	ctr say OUT ERR N print OUT on stdout, ERR on stderr, exit with status N
 //	ctr sleep         sleep for an hour
+//	ctr listen PORT   answer "hello" to every TCP connection on PORT
+//	ctr dial ADDR     connect to ADDR (host:port) within 3 s and print what it says; exit 1 if not
 package main
 
 import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -46,5 +49,27 @@ func main() {
 		os.Exit(n)
 	case "sleep":
 		time.Sleep(time.Hour)
+	case "listen":
+		l, err := net.Listen("tcp", ":"+os.Args[2])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				os.Exit(1)
+			}
+			fmt.Fprintln(c, "hello")
+			c.Close()
+		}
+	case "dial":
+		c, err := net.DialTimeout("tcp", os.Args[2], 3*time.Second)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		c.SetDeadline(time.Now().Add(3 * time.Second))
+		io.Copy(os.Stdout, c)
 	}
 }
