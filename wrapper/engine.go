@@ -202,7 +202,9 @@ type Network struct {
 const ICCDisabledOption = "com.docker.network.bridge.enable_icc"
 
 // Isolated reports whether the network keeps its containers from reaching each other.
-func (n Network) Isolated() bool { return n.Driver == "bridge" && n.Options[ICCDisabledOption] == "false" }
+func (n Network) Isolated() bool {
+	return n.Driver == "bridge" && n.Options[ICCDisabledOption] == "false"
+}
 
 // ManagedLabel marks the networks sdocker created.
 const ManagedLabel = "dev.sdocker.managed"
