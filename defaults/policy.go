@@ -47,6 +47,8 @@ type Policy struct {
 
 	// Source says where the policy came from ("embedded default" or a file path).
 	Source string `yaml:"-"`
+	// Warnings say where the file is weaker than the embedded default, by line.
+	Warnings []string `yaml:"-"`
 }
 
 // Runtime is the hardening applied to run/create (and checked on exec/update).
@@ -78,7 +80,7 @@ type Runtimes struct {
 
 // Capabilities: what is dropped, and which additions are allowed.
 type Capabilities struct {
-	Drop  []string `yaml:"drop"`
+	Drop  ExtendList `yaml:"drop"`
 	Allow []string `yaml:"allow"`
 }
 
@@ -116,10 +118,10 @@ type Deny struct {
 	Privileged     bool     `yaml:"privileged"`
 	HostNamespaces bool     `yaml:"host_namespaces"`
 	Devices        bool     `yaml:"devices"`
-	Mounts         []string `yaml:"mounts"`
+	Mounts         ExtendList `yaml:"mounts"`
 	// WritableMounts are host paths that may be bound read-only only (the host's programs and
 	// libraries: a writable bind lets root in the container replace them).
-	WritableMounts []string `yaml:"writable_mounts"`
+	WritableMounts ExtendList `yaml:"writable_mounts"`
 	// CgroupParent refuses --cgroup-parent: a parent of the user's choosing places the
 	// container outside the limits docker sets, or inside another's.
 	CgroupParent bool `yaml:"cgroup_parent"`
@@ -257,8 +259,8 @@ func (d Date) Expired(now time.Time) bool {
 var ErrPolicy = errors.New("invalid policy")
 
 // Parse reads a policy from YAML; name is used in error messages. The file overrides the
-// embedded default key by key: what it does not mention keeps the default's value (a list it
-// mentions replaces the default's list).
+// embedded default key by key: what it does not mention keeps the default's value; its lists of
+// denials and drops extend the default's (ExtendList), and other lists replace the default's.
 func Parse(data []byte, name string) (*Policy, error) {
 	var p Policy
 	if !bytes.Equal(data, defaultPolicy) {
@@ -281,6 +283,13 @@ func Parse(data []byte, name string) (*Policy, error) {
 	p.Source = name
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrPolicy, name, withLines(&root, err))
+	}
+	if !bytes.Equal(data, defaultPolicy) {
+		def, err := Parse(defaultPolicy, "embedded default")
+		if err != nil {
+			return nil, err
+		}
+		p.Warnings = weakenings(&root, &p, def)
 	}
 	return &p, nil
 }

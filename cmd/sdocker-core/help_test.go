@@ -158,3 +158,14 @@ func TestPolicyCheckSpeaksYAML(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant:\n%s", code, out, errOut, want)
 	}
 }
+
+func TestPolicyCheckWarnsWhereAFileWeakensTheDefault(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(file, []byte("version: 1\nruntime:\n  deny:\n    mounts: !replace [/srv]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runInProcess(t, "policy", "check", file)
+	if code != 0 || out != file+": valid\n" || !strings.Contains(errOut, "sdocker: warning: "+file+": line 4: runtime.deny.mounts: !replace drops the default's /var/run/docker.sock") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -61,6 +61,7 @@ func (o *policyShowOptions) Run(e env) error {
 	if err != nil {
 		return err
 	}
+	warnWeakenings(e, p)
 	fmt.Fprintf(e.stdout, "# effective policy, from: %s\n%s", p.Source, out)
 	return nil
 }
@@ -71,15 +72,24 @@ func policyCheck(e env, file string) error {
 	if err != nil {
 		return fmt.Errorf("reading policy: %w", err)
 	}
-	if _, err := defaults.Parse(data, file); err != nil {
+	p, err := defaults.Parse(data, file)
+	if err != nil {
 		// One line per problem, each with the file and, where known, the line.
 		for _, line := range policyErrors(err) {
 			fmt.Fprintln(e.stderr, "sdocker: "+line)
 		}
 		return &silentError{code: exitFailure}
 	}
+	warnWeakenings(e, p)
 	fmt.Fprintf(e.stdout, "%s: valid\n", file)
 	return nil
+}
+
+// warnWeakenings says where a policy is weaker than the embedded default.
+func warnWeakenings(e env, p *defaults.Policy) {
+	for _, w := range p.Warnings {
+		fmt.Fprintf(e.stderr, "sdocker: warning: %s: %s\n", p.Source, w)
+	}
 }
 
 // policyErrors splits a joined validation error into one line per problem, each prefixed with
