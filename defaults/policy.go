@@ -81,7 +81,7 @@ type Runtimes struct {
 // Capabilities: what is dropped, and which additions are allowed.
 type Capabilities struct {
 	Drop  ExtendList `yaml:"drop"`
-	Allow []string `yaml:"allow"`
+	Allow []string   `yaml:"allow"`
 }
 
 // Resources are the limits injected when absent, and the maxima a user may ask for.
@@ -115,9 +115,9 @@ type Logging struct {
 
 // Deny lists what is refused outright.
 type Deny struct {
-	Privileged     bool     `yaml:"privileged"`
-	HostNamespaces bool     `yaml:"host_namespaces"`
-	Devices        bool     `yaml:"devices"`
+	Privileged     bool       `yaml:"privileged"`
+	HostNamespaces bool       `yaml:"host_namespaces"`
+	Devices        bool       `yaml:"devices"`
 	Mounts         ExtendList `yaml:"mounts"`
 	// WritableMounts are host paths that may be bound read-only only (the host's programs and
 	// libraries: a writable bind lets root in the container replace them).
