@@ -77,6 +77,9 @@ type Input struct {
 	// ResolvePath resolves symlinks of a host path on the daemon's host; nil leaves paths as they
 	// are (the daemon is remote, or nothing to resolve).
 	ResolvePath func(path string) (string, error)
+	// Host answers what the kernel makes of host paths (inodes, mounts); its zero value asks
+	// nothing.
+	Host HostFS
 }
 
 // Decide applies the policy to a request. It does no I/O beyond the Input's functions.

@@ -46,7 +46,8 @@ func (d *decider) localVolume(m Mount) {
 			d.refuse(RuleMounts, FieldMounts, m.From, hint, "a local volume binding %q binds a path the daemon resolves from its own working directory", dev)
 			return
 		}
-		d.hostPath(m, path.Join(dev, m.Subpath))
+		// mount(2) gets the device as written: the kernel resolves symlinks before "..".
+		d.hostPath(m, dev+"/"+m.Subpath)
 		return
 	}
 	if fs := strings.ToLower(opts["type"]); !localFilesystems[fs] {
@@ -67,31 +68,73 @@ func isBindOpt(o string) bool {
 // resolving its symlinks on the daemon's host.
 func (d *decider) hostPath(m Mount, source string) {
 	src := canonicalHostPath(source)
-	resolved := src
+	resolved, raw := src, src
 	if d.in.ResolvePath != nil {
 		r, err := d.in.ResolvePath(src)
+		if err == nil && strings.Contains(source, "..") {
+			// The kernel resolves "a/link/.." through the link; a lexical clean does not.
+			var k string
+			if k, err = d.in.ResolvePath(source); err == nil {
+				raw = canonicalHostPath(k)
+			}
+		}
 		if err != nil {
 			d.refuse(RuleMounts, FieldMounts, m.From, "bind a path sdocker can resolve, or "+exceptionHint(RuleMounts),
 				"host path %s could not be resolved to check where it leads: %v", source, err)
 			return
 		}
 		resolved = canonicalHostPath(r)
+		if raw == src {
+			raw = resolved
+		}
+	}
+	denied := d.deniedMounts()
+	// The names the kernel gives the source: as written, with its symlinks resolved, and where
+	// it is a bind mount of a denied directory (or of /), the path under that one.
+	names := []struct{ p, via string }{{src, ""}}
+	if resolved != src {
+		names = append(names, struct{ p, via string }{resolved, fmt.Sprintf(" (it resolves to %s)", resolved)})
+	}
+	if raw != resolved && raw != src {
+		names = append(names, struct{ p, via string }{raw, fmt.Sprintf(" (the kernel resolves it to %s)", raw)})
+	}
+	for _, a := range d.aliases(resolved, denied) {
+		names = append(names, struct{ p, via string }{a, fmt.Sprintf(" (it is the host's %s: the same directory, mounted there)", a)})
+	}
+	var submounts []string
+	if d.in.Host.Submounts != nil {
+		submounts, _ = d.in.Host.Submounts(resolved)
+	}
+	for _, sm := range submounts {
+		for _, a := range d.aliases(sm, denied) {
+			names = append(names, struct{ p, via string }{a, fmt.Sprintf(" (it holds %s, a mount of the host's %s, which docker binds with it)", sm, a)})
+		}
 	}
 	check := func(denied []string, hint, suffix string) bool {
 		for _, den := range denied {
 			dp := canonicalHostPath(den)
-			rel, via := exposure(src, dp), ""
-			if rel == "" && resolved != src {
-				rel, via = exposure(resolved, dp), fmt.Sprintf(" (it resolves to %s)", resolved)
-			}
-			if rel != "" {
-				d.refuse(RuleMounts, FieldMounts, m.From, hint+exceptionHint(RuleMounts), "host path %s%s %s%s", source, via, rel, suffix)
-				return true
+			for _, n := range names {
+				if rel := exposure(n.p, dp); rel != "" {
+					d.refuse(RuleMounts, FieldMounts, m.From, hint+exceptionHint(RuleMounts), "host path %s%s %s%s", source, n.via, rel, suffix)
+					return true
+				}
 			}
 		}
 		return false
 	}
-	if check(d.p.Runtime.Deny.Mounts, "bind a narrower directory, or ", "") || m.ReadOnly {
+	if check(denied, "bind a narrower directory, or ", "") {
+		return
+	}
+	if why := d.hardLinked(resolved, denied); why != "" {
+		d.refuse(RuleMounts, FieldMounts, m.From, "bind a copy of the file, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
+		return
+	}
+	if m.ReadOnly {
+		if len(submounts) == 0 || d.in.Facts.RecursiveReadOnly {
+			return
+		}
+		suffix := fmt.Sprintf(" (read-only, but what is mounted below it, such as %s, stays writable on this daemon)", submounts[0])
+		check(d.p.Runtime.Deny.WritableMounts, "bind the mount below it read-only too, or ", suffix)
 		return
 	}
 	check(d.p.Runtime.Deny.WritableMounts, "bind it read-only ({ReadOnly}), or ", " (writable: the container could replace the host's programs)")

@@ -155,6 +155,13 @@ type Facts struct {
 	LogDriver string
 	// DefaultRuntime is the daemon's default OCI runtime ("runc").
 	DefaultRuntime string
+	// DataRoot is the daemon's data root (DockerRootDir); DaemonSockets are the unix sockets
+	// the daemon is reached by. Both are denied mounts wherever they are.
+	DataRoot      string
+	DaemonSockets []string
+	// RecursiveReadOnly: the daemon makes read-only binds read-only all the way down (Docker
+	// 25 and later); before it, what is mounted below a read-only bind stays writable.
+	RecursiveReadOnly bool
 }
 
 // AssumedFacts are docker's defaults, used when no daemon was asked.

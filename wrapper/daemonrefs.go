@@ -177,6 +177,12 @@ func cutMode(v string) string {
 // bind: through the deepest part that exists (the daemon creates a missing rest with MkdirAll,
 // following the symlinks above it).
 func ResolveHostPath(p string) (string, error) {
+	if strings.Contains(p, "..") {
+		// As the kernel does: symlinks first, then "..", component by component.
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r, nil
+		}
+	}
 	rest := ""
 	for dir := filepath.Clean(p); ; dir = filepath.Dir(dir) {
 		r, err := filepath.EvalSymlinks(dir)

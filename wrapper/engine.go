@@ -153,6 +153,7 @@ type Info struct {
 	LoggingDriver   string
 	ServerVersion   string
 	DefaultRuntime  string
+	DockerRootDir   string
 	// OSType and Architecture are the daemon's platform (Architecture as uname -m says it).
 	OSType       string
 	Architecture string

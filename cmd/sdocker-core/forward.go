@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,7 +65,7 @@ func forward(argv []string, e env) error {
 	}
 	in := defaults.Input{Policy: p, Request: req, Now: time.Now()}
 	if ep.Local() {
-		in.ResolvePath = wrapper.ResolveHostPath
+		in.ResolvePath, in.Host = wrapper.ResolveHostPath, wrapper.LocalHostFS()
 	}
 	if inv.Command == "run" || inv.Command == "create" {
 		facts, err := daemonFacts(ctx, eng, ep, e)
@@ -71,6 +73,9 @@ func forward(argv []string, e env) error {
 			return err
 		}
 		in.Facts = facts
+		if sock, ok := strings.CutPrefix(ep.Host, "unix://"); ok {
+			in.Facts.DaemonSockets = []string{sock}
+		}
 		if err := wrapper.ResolveDaemonRefs(ctx, eng, &in.Request); err != nil {
 			return err
 		}
@@ -197,7 +202,8 @@ func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, 
 	if err != nil {
 		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
-	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver, DefaultRuntime: info.DefaultRuntime}
+	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver, DefaultRuntime: info.DefaultRuntime,
+		DataRoot: info.DockerRootDir, RecursiveReadOnly: majorVersion(info.ServerVersion) >= 25}
 	if sc, ok := info.SecurityOption("seccomp"); ok {
 		switch sc["profile"] {
 		case "default", "builtin", "":
@@ -279,4 +285,10 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 	return &wrapper.UsageError{Msg: fmt.Sprintf("refusing to talk to %s (from %s) without TLS verification: anyone on the network path "+
 		"would be root on that host; use --tlsverify with certificates from `sdocker tls init` (or DOCKER_TLS_VERIFY=1), "+
 		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
+}
+
+// majorVersion reads the major number of a daemon version ("20.10.24+dfsg1" → 20).
+func majorVersion(v string) int {
+	n, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
+	return n
 }

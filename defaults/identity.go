@@ -1,0 +1,87 @@
+package defaults
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// FileID is a file as the kernel knows it: its device and inode (and how many names it has).
+// Two paths with one FileID are one file, whatever their names: a hard link, or a directory
+// bound elsewhere with mount --bind.
+type FileID struct {
+	Dev, Ino, Nlink uint64
+	Regular         bool
+}
+
+// HostFS is what the decision may ask of the daemon's host about host paths. Each function may
+// be nil (a remote daemon, explain): the check it serves is then not made.
+type HostFS struct {
+	// Identify stats a path (following symlinks).
+	Identify func(path string) (FileID, error)
+	// Submounts lists the mount points strictly below a path: docker binds recursively, so
+	// what is mounted below the source comes along.
+	Submounts func(path string) ([]string, error)
+}
+
+// deniedMounts are the policy's denied host paths and the daemon's own: its data root and the
+// socket sdocker talks to, wherever they are.
+func (d *decider) deniedMounts() []string {
+	out := append([]string{}, d.p.Runtime.Deny.Mounts...)
+	if r := d.in.Facts.DataRoot; r != "" {
+		out = append(out, r)
+	}
+	return append(out, d.in.Facts.DaemonSockets...)
+}
+
+// aliases returns the names the kernel also gives a resolved host path: where the path, or a
+// directory above it, is the same directory as a denied one (or as /), the path below that
+// one. A bind mount of /etc at /mnt/e makes /mnt/e/ssh the host's /etc/ssh.
+func (d *decider) aliases(resolved string, denied []string) []string {
+	id := d.in.Host.Identify
+	if id == nil {
+		return nil
+	}
+	anchors := map[FileID]string{}
+	for _, den := range append([]string{"/"}, denied...) {
+		dp := canonicalHostPath(den)
+		if f, err := id(dp); err == nil {
+			f.Nlink, f.Regular = 0, false
+			if _, ok := anchors[f]; !ok {
+				anchors[f] = dp
+			}
+		}
+	}
+	var out []string
+	for p := resolved; p != "/"; p = path.Dir(p) {
+		f, err := id(p)
+		if err != nil {
+			continue
+		}
+		f.Nlink, f.Regular = 0, false
+		if a, ok := anchors[f]; ok && a != p {
+			out = append(out, path.Join(a, strings.TrimPrefix(resolved, p)))
+		}
+	}
+	return out
+}
+
+// hardLinked says why a bind source that is a file with several names may be a denied file by
+// another name, or "": a hard link shares its inode with a file the deny list covers, and only
+// a file on the same filesystem as a denied path can be one.
+func (d *decider) hardLinked(resolved string, denied []string) string {
+	id := d.in.Host.Identify
+	if id == nil {
+		return ""
+	}
+	f, err := id(resolved)
+	if err != nil || !f.Regular || f.Nlink < 2 {
+		return ""
+	}
+	for _, den := range denied {
+		if g, err := id(canonicalHostPath(den)); err == nil && g.Dev == f.Dev && den != "/" {
+			return fmt.Sprintf("is a file with %d names (hard links) on the filesystem of %s, so it may be a file there by another name", f.Nlink, den)
+		}
+	}
+	return ""
+}

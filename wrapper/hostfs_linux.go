@@ -1,0 +1,68 @@
+package wrapper
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"sdocker/defaults"
+)
+
+// LocalHostFS answers the decision's questions about host paths on this host, for a daemon
+// that shares it (and its mount namespace).
+func LocalHostFS() defaults.HostFS {
+	return defaults.HostFS{Identify: identify, Submounts: submounts}
+}
+
+func identify(p string) (defaults.FileID, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(p, &st); err != nil {
+		return defaults.FileID{}, err
+	}
+	return defaults.FileID{Dev: uint64(st.Dev), Ino: st.Ino, Nlink: uint64(st.Nlink), Regular: st.Mode&syscall.S_IFMT == syscall.S_IFREG}, nil
+}
+
+// submounts reads /proc/self/mountinfo for the mount points strictly below dir.
+func submounts(dir string) ([]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 5 {
+			continue
+		}
+		mp := unescapeMountinfo(fields[4])
+		if strings.HasPrefix(mp, prefix) {
+			out = append(out, mp)
+		}
+	}
+	return out, sc.Err()
+}
+
+// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
