@@ -42,7 +42,10 @@ type Addition struct {
 	// Replaces is the From of the user's setting this addition takes the place of (the user's
 	// seccomp profile, pinned as checked), or "".
 	Replaces string `json:"replaces,omitempty"`
-	Reason   string `json:"reason"`
+	// Grant: the addition gives something back (a capability of the setup set) rather than
+	// hardening; require mode does not ask for it.
+	Grant  bool   `json:"grant,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // Change is what the policy sets on an allowed request, for each door to apply in its own way
@@ -63,6 +66,9 @@ type Decision struct {
 	Excepted []Violation `json:"excepted"`
 	Change   Change      `json:"change"`
 	Notes    []string    `json:"notes"`
+	// Capabilities says which capabilities were given back after the drop, and why (run and
+	// create only).
+	Capabilities *CapabilityChoice `json:"capabilities,omitempty"`
 }
 
 // Input is everything one decision depends on.
@@ -80,6 +86,12 @@ type Input struct {
 	// Host answers what the kernel makes of host paths (inodes, mounts); its zero value asks
 	// nothing.
 	Host HostFS
+	// Homes are the home directories of the daemon's host (from its /etc/passwd, see
+	// HomesFromPasswd); /root and /home/* are homes whether listed or not.
+	Homes []Home
+	// Exists reports whether a host path exists on the daemon's host, for binds of a directory
+	// that contains a home's credentials; nil assumes every such path exists.
+	Exists func(path string) bool
 }
 
 // Decide applies the policy to a request. It does no I/O beyond the Input's functions.
@@ -112,6 +124,7 @@ type decider struct {
 	violations []Violation
 	change     Change
 	notes      []string
+	capChoice  *CapabilityChoice
 }
 
 // creates reports whether settings are added: only to a container being created.
@@ -128,11 +141,13 @@ func (d *decider) note(format string, args ...any) {
 }
 
 func (d *decider) finish() Decision {
-	out := Decision{Mode: d.p.Mode, Change: d.change, Notes: d.notes}
+	out := Decision{Mode: d.p.Mode, Change: d.change, Notes: d.notes, Capabilities: d.capChoice}
 	violations := d.violations
 	if d.in.Require {
 		for _, a := range d.change.Add {
-			violations = append(violations, missing(a))
+			if !a.Grant {
+				violations = append(violations, missing(a))
+			}
 		}
 	}
 	for _, v := range violations {
@@ -248,9 +263,9 @@ func (d *decider) capabilities() {
 			d.refuse(RuleCapabilities, FieldCapAdd, s.From, exceptionHint(RuleCapabilities), "adding ALL capabilities is privileged mode by another name")
 		case !capabilities[c]:
 			d.refuse(RuleCapabilities, FieldCapAdd, s.From, "check the spelling (e.g. NET_BIND_SERVICE)", "unknown capability %q", s.Value)
-		case !allowed[c]:
+		case !allowed[c] && !(caps.Setup != SetupNone && isSetupCapability(c)):
 			d.refuse(RuleCapabilities, FieldCapAdd, s.From, fmt.Sprintf("add %s to runtime.capabilities.allow, or %s", c, exceptionHint(RuleCapabilities)),
-				"capability %s is not in the policy's allow-list (%s)", c, strings.Join(caps.Allow, ", "))
+				"capability %s is in neither the policy's allow-list (%s) nor the setup set", c, strings.Join(caps.Allow, ", "))
 		}
 	}
 	if !d.creates() {
@@ -264,6 +279,9 @@ func (d *decider) capabilities() {
 		n := NormalizeCapability(c)
 		if !have[n] && !have["ALL"] {
 			d.add(Addition{Field: FieldCapDrop, Rule: RuleCapabilities, Value: n, Reason: "drop capabilities the container does not need (guide §4)"})
+		}
+		if n == "ALL" {
+			d.setupCapabilities()
 		}
 	}
 }

@@ -53,7 +53,7 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		"/home/me/proj": {Dev: 1, Ino: 600}, "/home/me/proj/data": {Dev: 2, Ino: 7},
 		"/tmp/linked": {Dev: 1, Ino: 900, Nlink: 2, Regular: true}, "/tmp/single": {Dev: 1, Ino: 901, Nlink: 1, Regular: true},
 		"/other/linked": {Dev: 9, Ino: 902, Nlink: 2, Regular: true},
-		"/usr/local": {Dev: 3, Ino: 1}, "/data/docker": {Dev: 1, Ino: 700}, "/home/me/.docker/run/docker.sock": {Dev: 1, Ino: 800},
+		"/usr/local":    {Dev: 3, Ino: 1}, "/data/docker": {Dev: 1, Ino: 700}, "/home/me/.docker/run/docker.sock": {Dev: 1, Ino: 800},
 	}, mounts: map[string][]string{
 		"/srv": {"/srv/e"}, "/home/me/proj": {"/home/me/proj/data"}, "/usr": {"/usr/local"},
 	}}

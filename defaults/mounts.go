@@ -47,7 +47,10 @@ func (d *decider) localVolume(m Mount) {
 			return
 		}
 		// mount(2) gets the device as written: the kernel resolves symlinks before "..".
-		d.hostPath(m, dev+"/"+m.Subpath)
+		if m.Subpath != "" {
+			dev += "/" + m.Subpath
+		}
+		d.hostPath(m, dev)
 		return
 	}
 	if fs := strings.ToLower(opts["type"]); !localFilesystems[fs] {
@@ -110,11 +113,13 @@ func (d *decider) hostPath(m Mount, source string) {
 			names = append(names, struct{ p, via string }{a, fmt.Sprintf(" (it holds %s, a mount of the host's %s, which docker binds with it)", sm, a)})
 		}
 	}
-	check := func(denied []string, hint, suffix string) bool {
+	// check refuses the first exposure found, of the path as given, else as resolved; each
+	// exposure comes with the hint that works for it (binds.go).
+	check := func(denied []string, expose func(p, denied string) (rel, hint string), suffix string) bool {
 		for _, den := range denied {
 			dp := canonicalHostPath(den)
 			for _, n := range names {
-				if rel := exposure(n.p, dp); rel != "" {
+				if rel, hint := expose(n.p, dp); rel != "" {
 					d.refuse(RuleMounts, FieldMounts, m.From, hint+exceptionHint(RuleMounts), "host path %s%s %s%s", source, n.via, rel, suffix)
 					return true
 				}
@@ -122,22 +127,30 @@ func (d *decider) hostPath(m Mount, source string) {
 		}
 		return false
 	}
-	if check(denied, "bind a narrower directory, or ", "") {
+	deny := func(p, den string) (string, string) { return d.denyExposure(m, p, den) }
+	// Homes: one check, of every name of the path ("" stands for every home).
+	home := func(p, _ string) (string, string) { return d.homeExposure(p) }
+	if check(denied, deny, "") || check([]string{""}, home, "") {
 		return
 	}
 	if why := d.hardLinked(resolved, denied); why != "" {
 		d.refuse(RuleMounts, FieldMounts, m.From, "bind a copy of the file, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
 		return
 	}
+	writable := func(p, den string) (string, string) {
+		return exposure(p, den), "bind it read-only (" + readOnlyHint(m) + "), or "
+	}
 	if m.ReadOnly {
 		if len(submounts) == 0 || d.in.Facts.RecursiveReadOnly {
 			return
 		}
-		suffix := fmt.Sprintf(" (read-only, but what is mounted below it, such as %s, stays writable on this daemon)", submounts[0])
-		check(d.p.Runtime.Deny.WritableMounts, "bind the mount below it read-only too, or ", suffix)
+		below := func(p, den string) (string, string) {
+			return exposure(p, den), "bind the mount below it read-only too, or "
+		}
+		check(d.p.Runtime.Deny.WritableMounts, below, fmt.Sprintf(" (read-only, but what is mounted below it, such as %s, stays writable on this daemon)", submounts[0]))
 		return
 	}
-	check(d.p.Runtime.Deny.WritableMounts, "bind it read-only ({ReadOnly}), or ", " (writable: the container could replace the host's programs)")
+	check(d.p.Runtime.Deny.WritableMounts, writable, " (writable: the container could replace the host's programs)")
 }
 
 // canonicalHostPath cleans a host path and spells /var/run as /run (the same directory).

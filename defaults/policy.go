@@ -69,6 +69,8 @@ type Runtime struct {
 	CgroupNS string `yaml:"cgroupns"`
 	// Runtimes are the OCI runtimes a container may ask for beside the daemon's default.
 	Runtimes Runtimes `yaml:"runtimes"`
+	// Binds are the rules for homes and for host files bound read-only (binds.go).
+	Binds Binds `yaml:"binds"`
 }
 
 // Runtimes lists the OCI runtimes a request may name (--runtime): another runtime (nvidia,
@@ -82,6 +84,10 @@ type Runtimes struct {
 type Capabilities struct {
 	Drop  ExtendList `yaml:"drop"`
 	Allow []string   `yaml:"allow"`
+	// Setup is what a process that starts as root gets back after the drop: auto (the setup
+	// set, SetupCapabilities; a non-root process gets nothing) or none (the guide's strict
+	// form). With auto, --cap-add of a setup capability needs no allow-list entry.
+	Setup string `yaml:"setup"`
 }
 
 // Resources are the limits injected when absent, and the maxima a user may ask for.

@@ -162,6 +162,9 @@ type Facts struct {
 	// RecursiveReadOnly: the daemon makes read-only binds read-only all the way down (Docker
 	// 25 and later); before it, what is mounted below a read-only bind stays writable.
 	RecursiveReadOnly bool
+	// Image is what the daemon knows of the request's image (its USER); nil where it was not
+	// asked or does not have the image yet.
+	Image *ImageFacts `json:"-"`
 }
 
 // AssumedFacts are docker's defaults, used when no daemon was asked.

@@ -220,7 +220,13 @@ func (d *decider) heldCapabilities() []string {
 			}
 		}
 	}
-	for _, s := range d.r.CapAdd {
+	adds := append([]Val[string]{}, d.r.CapAdd...)
+	for _, a := range d.change.Add {
+		if a.Field == FieldCapAdd { // given back by the policy (the setup set)
+			adds = append(adds, Val[string]{Value: a.Value})
+		}
+	}
+	for _, s := range adds {
 		c := NormalizeCapability(s.Value)
 		if c == "ALL" {
 			for a := range capabilities {

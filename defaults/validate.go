@@ -57,6 +57,11 @@ func (p *Policy) validate() error {
 			bad("runtime.capabilities: unknown capability %q", c)
 		}
 	}
+	switch rt.Capabilities.Setup {
+	case SetupAuto, SetupNone:
+	default:
+		bad("runtime.capabilities.setup: must be auto or none, got %q", rt.Capabilities.Setup)
+	}
 	if s := rt.Seccomp; s == "" || s == "unconfined" {
 		bad("runtime.seccomp: must be default or a profile path, got %q", s)
 	}
@@ -91,6 +96,16 @@ func (p *Policy) validate() error {
 	for _, m := range rt.Deny.Mounts {
 		if !strings.HasPrefix(m, "/") {
 			bad("runtime.deny.mounts: %q is not an absolute path", m)
+		}
+	}
+	for _, m := range rt.Binds.ReadOnly {
+		if !strings.HasPrefix(m, "/") {
+			bad("runtime.binds.read_only: %q is not an absolute path", m)
+		}
+	}
+	for _, f := range rt.Binds.HomeFiles {
+		if strings.HasPrefix(f, "/") || f == "" || path.Clean(f) != f || strings.HasPrefix(f, "..") {
+			bad("runtime.binds.home_files: %q is not a path relative to a home (like .ssh)", f)
 		}
 	}
 	for _, m := range rt.Deny.WritableMounts {

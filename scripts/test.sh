@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests and the integration tests against the real parts. It
-# starts a dockerd when none answers and installs the pinned trivy when it is absent (a build of
-# several minutes, once per machine). In CI (CI=true) integration tests fail instead of skipping.
+# starts a dockerd when none answers, installs the pinned trivy when it is absent (a build of
+# several minutes, once per machine) and builds the replica images (about 3 minutes, cached).
+# In CI (CI=true) integration tests fail instead of skipping.
 set -euo pipefail
 # The whole suite: a missing real part (daemon, trivy) fails the run instead of skipping.
 export CI="${CI:-true}"
@@ -11,6 +12,11 @@ scripts/start-dockerd.sh
 scripts/install-trivy.sh
 scripts/install-ssh.sh
 scripts/install-shells.sh
+scripts/build-replicas.sh   # offline replicas of official images (mmdebstrap; cached)
+# tmux gives the terminal tests a terminal.
+if ! command -v tmux >/dev/null && [ "$(id -u)" = 0 ]; then
+	apt-get install -y -q tmux >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q tmux >/dev/null; }
+fi
 export PATH="$PATH:$(go env GOPATH)/bin"
 scripts/lint.sh
 go test -count=1 -timeout 30m ./...

@@ -27,6 +27,8 @@ func Injections(c defaults.Change, pin Pin) ([]Injection, error) {
 		switch a.Field {
 		case defaults.FieldCapDrop:
 			inj.Flag = "cap-drop"
+		case defaults.FieldCapAdd:
+			inj.Flag = "cap-add"
 		case defaults.FieldSecurityOpt:
 			inj.Flag = "security-opt"
 			if a.Profile != nil {

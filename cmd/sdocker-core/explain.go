@@ -26,6 +26,8 @@ type explanation struct {
 	Injected   []wrapper.Injection  `json:"injected"`
 	Removed    []string             `json:"removed"`
 	Notes      []string             `json:"notes"`
+	// Capabilities is the set given back after the drop, and why.
+	Capabilities *defaults.CapabilityChoice `json:"capabilities,omitempty"`
 }
 
 // explainOptions are the flags of `sdocker explain`; the docker command line follows them.
@@ -94,7 +96,10 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: time.Now()})
+	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: time.Now(),
+		// The homes of this machine, taken to be the daemon's host, as a local run would see them.
+		Homes: wrapper.HostHomes(), Exists: wrapper.HostPathExists,
+	})
 	// explain writes nothing: a checked profile is shown as the user named it.
 	ed, err := wrapper.EditFor(inv, d, nil)
 	if err != nil {
@@ -108,7 +113,7 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 		Allowed: d.Allowed, Mode: d.Mode, Policy: p.Source,
 		Argv:       wrapper.Render(inv, ed),
 		Violations: worded(d.Violations), Excepted: worded(d.Excepted), Injected: nonNil(injected),
-		Removed: nonNil(d.Change.Remove), Notes: nonNil(d.Notes),
+		Removed: nonNil(d.Change.Remove), Notes: nonNil(d.Notes), Capabilities: d.Capabilities,
 	}
 	if format == "json" {
 		enc := json.NewEncoder(e.stdout)
@@ -167,6 +172,14 @@ func writeExplanation(w io.Writer, x explanation) {
 	section("added", len(x.Injected))
 	for _, i := range x.Injected {
 		fmt.Fprintf(tw, "  --%s=%s\t%s\n", i.Flag, i.Value, i.Reason)
+	}
+	if c := x.Capabilities; c != nil {
+		tw.Flush()
+		given := strings.Join(c.Given, " ")
+		if given == "" {
+			given = "nothing"
+		}
+		fmt.Fprintf(w, "\ncapabilities: set %s, given back: %s\n  %s\n", c.Set, given, c.Why)
 	}
 	section("removed", len(x.Removed))
 	for _, r := range x.Removed {

@@ -54,6 +54,7 @@ func TestExplainGolden(t *testing.T) {
 		{"hardened-json", []string{"explain", "--format", "json", "create", "--name", "web", "-p", "80:80", "--log-driver", "local", "nginx:1.27"}, 0},
 		{"refused-json", []string{"explain", "--format=json", "container", "run", "--net=host", "--mount", `type=bind,"src=/",dst=/h`, "img"}, 125},
 		{"exec-text", []string{"explain", "exec", "--privileged", "c1", "sh"}, 125},
+		{"nonroot-text", []string{"explain", "run", "-u", "1000:1000", "img"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := runInProcess(t, tc.args...)

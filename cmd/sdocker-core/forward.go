@@ -66,6 +66,7 @@ func forward(argv []string, e env) error {
 	in := defaults.Input{Policy: p, Request: req, Now: time.Now()}
 	if ep.Local() {
 		in.ResolvePath, in.Host = wrapper.ResolveHostPath, wrapper.LocalHostFS()
+		in.Homes, in.Exists = wrapper.HostHomes(), wrapper.HostPathExists
 	}
 	if inv.Command == "run" || inv.Command == "create" {
 		facts, err := daemonFacts(ctx, eng, ep, e)
@@ -75,6 +76,9 @@ func forward(argv []string, e env) error {
 		in.Facts = facts
 		if sock, ok := strings.CutPrefix(ep.Host, "unix://"); ok {
 			in.Facts.DaemonSockets = []string{sock}
+		}
+		if in.Facts.Image, err = wrapper.InspectImage(ctx, eng, in.Request.Image); err != nil {
+			return err
 		}
 		if err := wrapper.ResolveDaemonRefs(ctx, eng, &in.Request); err != nil {
 			return err
@@ -111,6 +115,13 @@ func forward(argv []string, e env) error {
 				return err
 			}
 		}
+	}
+	if inv.Command == "run" && !flagSet(inv, "detach") && e.exec == nil {
+		docker, err := wrapper.FindDocker(e.getenv)
+		if err != nil {
+			return err
+		}
+		return runWatched(watched{e: e, docker: docker, inv: inv, edit: ed, in: in, d: d, eng: eng})
 	}
 	return execDocker(e, wrapper.Render(inv, ed))
 }

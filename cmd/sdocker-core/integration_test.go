@@ -18,7 +18,9 @@ import (
 // The integration tests run the built sdocker binary against the real dockerd (started by
 // scripts/start-dockerd.sh). Outside CI they skip loudly when no daemon answers; in CI they fail.
 
-const testImage = "sdocker-test/ctr:1"
+// testImage is this run's own tag of the test image, so that test runs of other checkouts on the
+// same daemon cannot replace it under it.
+var testImage = "sdocker-test/ctr:1"
 
 var (
 	sdockerBin string // the built binary
@@ -46,6 +48,7 @@ func TestMain(m *testing.M) {
 		b := make([]byte, 4)
 		rand.Read(b)
 		runLabel = "sdocker-it=" + hex.EncodeToString(b)
+		testImage = "sdocker-test/ctr:" + hex.EncodeToString(b)
 		daemonErr = prepareDaemon(dir)
 		code := m.Run()
 		if daemonErr == nil {
@@ -96,6 +99,7 @@ func cleanupContainers() {
 	if ids := strings.Fields(string(out)); len(ids) > 0 {
 		exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
 	}
+	exec.Command("docker", "rmi", testImage).Run()
 }
 
 func requireDaemon(t *testing.T) {
@@ -150,13 +154,21 @@ func labelled() []string { return []string{"--label", runLabel} }
 
 func TestHardenedRun(t *testing.T) {
 	requireDaemon(t)
-	r := sdocker(t, append(append([]string{"run", "--rm"}, labelled()...), testImage, "status")...)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	for _, want := range []string{"CapEff: 0000000000000000", "NoNewPrivs: 1", "Seccomp: 2"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("container status lacks %q:\n%s", want, r.stdout)
+	// The test image runs as root: it gets the setup set (CHOWN DAC_OVERRIDE FOWNER FSETID KILL
+	// SETGID SETUID NET_BIND_SERVICE: bits 0 1 3 4 5 6 7 10); as a non-root user, nothing.
+	for user, capEff := range map[string]string{"": "CapEff: 00000000000004fb", "1000": "CapEff: 0000000000000000"} {
+		args := append([]string{"run", "--rm"}, labelled()...)
+		if user != "" {
+			args = append(args, "-u", user)
+		}
+		r := sdocker(t, append(args, testImage, "status")...)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		for _, want := range []string{capEff, "NoNewPrivs: 1", "Seccomp: 2"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("user %q: container status lacks %q:\n%s", user, want, r.stdout)
+			}
 		}
 	}
 }

@@ -1,0 +1,30 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"sdocker/defaults"
+)
+
+// InspectImage asks the daemon what the decision needs to know of an image (its USER). It
+// returns nil, and no error, when the daemon does not have the image: docker pulls it later, and
+// the decision says what it assumed.
+func InspectImage(ctx context.Context, api Getter, image string) (*defaults.ImageFacts, error) {
+	if image == "" {
+		return nil, nil
+	}
+	var img struct {
+		Config struct{ User string }
+	}
+	err := api.Get(ctx, "/images/"+url.PathEscape(image)+"/json", &img)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting image %s for its user: %w", image, err)
+	}
+	return &defaults.ImageFacts{User: img.Config.User}, nil
+}
