@@ -39,11 +39,13 @@ type Registry struct {
 	Requests atomic.Int64
 }
 
-// NewRegistry starts a registry that stops when the test ends.
-func NewRegistry(t testing.TB) *Registry {
+// NewRegistry starts a registry that stops when the test ends. Without options it has no
+// referrers API (referrers go under the tag schema); registry.WithReferrersSupport(true)
+// gives it one.
+func NewRegistry(t testing.TB, opts ...registry.Option) *Registry {
 	t.Helper()
 	r := &Registry{}
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	h := registry.New(append([]registry.Option{registry.Logger(log.New(io.Discard, "", 0))}, opts...)...)
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.Requests.Add(1)
 		h.ServeHTTP(w, req)
