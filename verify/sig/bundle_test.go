@@ -125,11 +125,11 @@ func testBundles(t *testing.T, reg *sigtest.Registry) {
 	withAtt := func(r verify.SigRule, a ...verify.AttestRule) verify.SigRule { r.Attestations = a; return r }
 
 	tests := []struct {
-		name   string
-		ref    string
-		rule   verify.SigRule
-		class  verify.Class // "" means verified
-		want   string       // in the verifications (format by), or in the message on failure
+		name     string
+		ref      string
+		rule     verify.SigRule
+		class    verify.Class // "" means verified
+		want     string       // in the verifications (format by), or in the message on failure
 		wantTlog bool
 	}{
 		{"key bundle", img("signed"), keys("", team), "", "sigstore-bundle key " + team.PubPath, false},
