@@ -37,6 +37,10 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 			return nil, errors.New("the bundle has no transparency-log entry, which the policy requires")
 		}
 	}
+	material, err := s.bundleMaterial()
+	if err != nil {
+		return nil, err
+	}
 	var opts []sgverify.VerifierOption
 	switch {
 	case s.requireTlog && s.key != nil:
@@ -44,7 +48,7 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 	case s.requireTlog:
 		// The log's time is the time the short-lived certificate is checked at.
 		opts = append(opts, sgverify.WithTransparencyLog(1), sgverify.WithIntegratedTimestamps(1))
-		if len(s.material.CTLogs()) > 0 {
+		if len(material.CTLogs()) > 0 {
 			opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
 		}
 	case s.key != nil:
@@ -53,7 +57,7 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 		// No log: the certificate must be valid now.
 		opts = append(opts, sgverify.WithCurrentTime())
 	}
-	v, err := sgverify.NewVerifier(s.material, opts...)
+	v, err := sgverify.NewVerifier(material, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the bundle verifier: %w", err)
 	}

@@ -169,8 +169,12 @@ func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigR
 // legacy signature. It fails only when none does, with what was found instead.
 func (v *Verifier) verifySigner(ctx context.Context, ev *evidence, s *signer, lk *logKeys) (verify.Verification, error) {
 	var reasons []string
+	var policyErr error
 	for _, fb := range ev.bundles {
 		res, err := s.verifyBundle(fb, ev.hash)
+		if errors.Is(err, verify.ErrPolicy) {
+			policyErr = err
+		}
 		if err != nil {
 			reasons = append(reasons, err.Error())
 			continue
@@ -184,6 +188,7 @@ func (v *Verifier) verifySigner(ctx context.Context, ev *evidence, s *signer, lk
 	if len(ev.legacy) > 0 {
 		co := s.co
 		if err := lk.legacy(&co, s.key == nil); err != nil {
+			policyErr = err
 			reasons = append(reasons, err.Error())
 		} else {
 			for _, sig := range ev.legacy {
@@ -202,6 +207,10 @@ func (v *Verifier) verifySigner(ctx context.Context, ev *evidence, s *signer, lk
 				return verify.Verification{Format: verify.FormatLegacy, By: by, TransparencyLog: bundled && s.requireTlog}, nil
 			}
 		}
+	}
+	if policyErr != nil {
+		// A trusted signature may be among those the policy could not check.
+		return verify.Verification{}, policyErr
 	}
 	return verify.Verification{}, v.refusal(ev, s, reasons)
 }
@@ -242,12 +251,12 @@ func (l *logKeys) legacy(co *cosign.CheckOpts, cert bool) error {
 		l.ct, l.ctErr = cosign.GetCTLogPubs(l.ctx)
 	}
 	if l.rekorErr != nil {
-		return fmt.Errorf("transparency_log is required but the log's public keys are unavailable: %w", l.rekorErr)
+		return verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the log's public keys are unavailable: %v", l.rekorErr)
 	}
 	co.RekorPubKeys = l.rekor
 	if cert {
 		if l.ctErr != nil {
-			return fmt.Errorf("transparency_log is required but the certificate log's public keys are unavailable: %w", l.ctErr)
+			return verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the certificate log's public keys are unavailable: %v", l.ctErr)
 		}
 		co.CTLogPubKeys = l.ct
 	}

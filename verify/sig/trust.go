@@ -27,8 +27,10 @@ type signer struct {
 	key signature.Verifier
 	co  cosign.CheckOpts
 	// material is what a bundle is verified against: the key, or the CAs (and the logs of a
-	// trusted_root.json), plus the public logs when a log entry is required.
+	// trusted_root.json). logs gives the public logs, fetched only when a log entry is required
+	// and material has none.
 	material root.TrustedMaterial
+	logs     func() (root.TrustedMaterial, error)
 	// identities are the keyless identities, as sigstore-go matches them.
 	identities  []sgverify.CertificateIdentity
 	requireTlog bool
@@ -40,18 +42,11 @@ func newKeySigner(path string, base cosign.CheckOpts, logs func() (root.TrustedM
 	if err != nil {
 		return nil, err
 	}
-	s := &signer{name: "key " + path, key: sv, co: base, requireTlog: !base.IgnoreTlog}
+	s := &signer{name: "key " + path, key: sv, co: base, requireTlog: !base.IgnoreTlog, logs: logs}
 	s.co.SigVerifier = sv
 	key := root.NewExpiringKey(sv, time.Time{}, time.Time{})
 	km := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
 	s.material = km
-	if s.requireTlog {
-		l, err := logs()
-		if err != nil {
-			return nil, err
-		}
-		s.material = root.TrustedMaterialCollection{km, l}
-	}
 	return s, nil
 }
 
@@ -59,7 +54,7 @@ func newKeySigner(path string, base cosign.CheckOpts, logs func() (root.TrustedM
 // trusted_root.json) and the identities. A trusted_root.json's own logs are the logs a
 // required entry is checked against; with a PEM bundle, logs are those given.
 func newKeylessSigner(k *verify.Keyless, base cosign.CheckOpts, logs func() (root.TrustedMaterial, error)) (*signer, error) {
-	s := &signer{name: "the policy's keyless identities", co: base, requireTlog: !base.IgnoreTlog}
+	s := &signer{name: "the policy's keyless identities", co: base, requireTlog: !base.IgnoreTlog, logs: logs}
 	tr, cas, err := loadRoots(k.Roots, &s.co)
 	if err != nil {
 		return nil, err
@@ -91,25 +86,23 @@ func newKeylessSigner(k *verify.Keyless, base cosign.CheckOpts, logs func() (roo
 	}
 	if tr != nil {
 		s.material = tr
-		if s.requireTlog && len(tr.RekorLogs()) == 0 {
-			l, err := logs()
-			if err != nil {
-				return nil, err
-			}
-			s.material = root.TrustedMaterialCollection{tr, l}
-		}
-		return s, nil
-	}
-	m := &caMaterial{cas: cas}
-	s.material = m
-	if s.requireTlog {
-		l, err := logs()
-		if err != nil {
-			return nil, err
-		}
-		s.material = root.TrustedMaterialCollection{m, l}
+	} else {
+		s.material = &caMaterial{cas: cas}
 	}
 	return s, nil
+}
+
+// bundleMaterial is what a bundle is checked against: with a required log entry, the public
+// logs are added where the policy's own roots name none.
+func (s *signer) bundleMaterial() (root.TrustedMaterial, error) {
+	if !s.requireTlog || len(s.material.RekorLogs()) > 0 {
+		return s.material, nil
+	}
+	l, err := s.logs()
+	if err != nil {
+		return nil, err
+	}
+	return root.TrustedMaterialCollection{s.material, l}, nil
 }
 
 // caMaterial is trusted material of certificate authorities only (a PEM bundle of roots).
