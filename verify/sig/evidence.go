@@ -92,24 +92,31 @@ func legacySignatures(dref name.Digest, ropts []remote.Option) ([]oci.Signature,
 // referrers tag schema (sha256-<hex>) as well, since a client may have used either, and
 // reads every one whose artifact type is a Sigstore bundle.
 func bundles(ctx context.Context, dref name.Digest, ropts []remote.Option) ([]*fetchedBundle, error) {
-	var descs []v1.Descriptor
+	// The tag schema too, at the same time: remote.Referrers reads it only where the API is
+	// missing. It is one more source of bundles, so failing to read it costs nothing but what
+	// it might hold.
+	tagged := make(chan []v1.Descriptor, 1)
+	go func() {
+		tag := dref.Context().Tag(strings.Replace(dref.DigestStr(), ":", "-", 1))
+		var out []v1.Descriptor
+		if tidx, err := remote.Index(tag, ropts...); err == nil {
+			if tm, err := tidx.IndexManifest(); err == nil {
+				out = tm.Manifests
+			}
+		}
+		tagged <- out
+	}()
 	idx, err := remote.Referrers(dref, ropts...)
 	if err != nil {
+		<-tagged
 		return nil, err
 	}
 	m, err := idx.IndexManifest()
 	if err != nil {
+		<-tagged
 		return nil, fmt.Errorf("reading the referrers of %s: %w", dref, err)
 	}
-	descs = append(descs, m.Manifests...)
-	// The tag schema too: remote.Referrers reads it only where the API is missing. It is one
-	// more source of bundles, so failing to read it costs nothing but what it might hold.
-	tag := dref.Context().Tag(strings.Replace(dref.DigestStr(), ":", "-", 1))
-	if tidx, err := remote.Index(tag, ropts...); err == nil {
-		if tm, err := tidx.IndexManifest(); err == nil {
-			descs = append(descs, tm.Manifests...)
-		}
-	}
+	descs := append(m.Manifests, <-tagged...)
 	seen := map[v1.Hash]bool{}
 	var out []*fetchedBundle
 	for _, d := range descs {

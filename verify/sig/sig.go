@@ -83,7 +83,13 @@ func (v *Verifier) remoteOptions(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	return append([]remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}, v.RemoteOptions...)
+	ropts := append([]remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}, v.RemoteOptions...)
+	// One puller for the whole check: the registry is pinged and authenticated once, not once
+	// per request (a cold check makes a dozen).
+	if p, err := remote.NewPuller(ropts...); err == nil {
+		ropts = append(ropts, remote.Reuse(p))
+	}
+	return ropts
 }
 
 // resolve asks the registry which manifest digest a tag points at.
