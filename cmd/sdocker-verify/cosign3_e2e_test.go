@@ -66,7 +66,7 @@ func (c cosignRun) sign(key, ref string, extra ...string) {
 	c.run(append([]string{"sign", "--key", key + ".key", "--use-signing-config=false", "--tlog-upload=false", "--yes"}, append(extra, ref)...)...)
 }
 
-func (c cosignRun) attest(key, ref, typ string, predicate any) {
+func (c cosignRun) attest(key, ref, typ string, predicate any, extra ...string) {
 	c.t.Helper()
 	data, err := json.Marshal(predicate)
 	if err != nil {
@@ -76,8 +76,9 @@ func (c cosignRun) attest(key, ref, typ string, predicate any) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		c.t.Fatal(err)
 	}
-	c.run("attest", "--key", key+".key", "--use-signing-config=false", "--tlog-upload=false", "--yes",
-		"--type", typ, "--predicate", path, ref)
+	args := append([]string{"attest", "--key", key + ".key", "--use-signing-config=false", "--tlog-upload=false", "--yes",
+		"--type", typ, "--predicate", path}, extra...)
+	c.run(append(args, ref)...)
 }
 
 // Images signed and attested with the real cosign v3 CLI, as teams sign today, pass sdocker's
@@ -125,6 +126,9 @@ func testCosignV3(t *testing.T, c cosignRun, reg *sigtest.Registry) {
 	wrong := push("att", "wrong-builder")
 	c.sign(teamKey, wrong)
 	c.attest(teamKey, wrong, "slsaprovenance1", slsaPredicate("https://evil.example/builder", repo))
+	legacyAtt := push("att", "legacy-provenance")
+	c.sign(teamKey, legacyAtt, "--new-bundle-format=false")
+	c.attest(teamKey, legacyAtt, "slsaprovenance1", slsaPredicate(builder, repo), "--new-bundle-format=false")
 	noatt := push("att", "no-provenance")
 	c.sign(teamKey, noatt)
 	c.attest(teamKey, noatt, "spdxjson", map[string]any{"spdxVersion": "SPDX-2.3"})
@@ -153,6 +157,7 @@ images:
 		{"someone else's bundle alone", ref("team", "untrusted"), "untrusted", "a key the policy does not list"},
 		{"unsigned", ref("team", "unsigned"), "unsigned", "no cosign signature"},
 		{"SLSA provenance attested", ref("att", "provenance"), "", "sigstore-bundle"},
+		{"SLSA provenance attested, legacy formats", ref("att", "legacy-provenance"), "", "legacy"},
 		{"provenance from another builder", ref("att", "wrong-builder"), "attestation", `builder_id is "https://evil.example/builder"`},
 		{"an SBOM is no provenance", ref("att", "no-provenance"), "attestation", "https://spdx.dev/Document"},
 	}
@@ -167,8 +172,8 @@ images:
 					Format, By string
 				} `json:"signatures"`
 				Attestations []struct {
-					Type, By string
-					Checked  []string
+					Type, Format, By string
+					Checked          []string
 				} `json:"attestations"`
 				Error *struct{ Class, Message string } `json:"error"`
 			}
@@ -188,7 +193,8 @@ images:
 			if err != nil || r.Error != nil || len(r.Signatures) != 1 || r.Signatures[0].Format != tc.format || r.Signatures[0].By != "key "+team {
 				t.Fatalf("sdocker verify: %v\n%s", err, out)
 			}
-			if strings.Contains(tc.ref, "/att/") && (len(r.Attestations) != 1 || r.Attestations[0].Type != "https://slsa.dev/provenance/v1" || len(r.Attestations[0].Checked) != 2) {
+			if strings.Contains(tc.ref, "/att/") && (len(r.Attestations) != 1 || r.Attestations[0].Type != "https://slsa.dev/provenance/v1" ||
+				r.Attestations[0].Format != tc.format || len(r.Attestations[0].Checked) != 2) {
 				t.Errorf("attestations: %s", out)
 			}
 		})

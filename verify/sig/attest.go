@@ -1,12 +1,18 @@
 package sig
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
+	"github.com/sigstore/cosign/v2/pkg/oci"
 
 	"sdocker/verify"
 )
@@ -16,7 +22,7 @@ import (
 // from the verified statement, never from the referrer's annotations or artifact type), is
 // signed by one of the attestation's keys or identities, and whose predicate meets the
 // conditions.
-func (v *Verifier) checkAttestations(ev *evidence, rule verify.SigRule, base cosign.CheckOpts, lk *logKeys) ([]verify.AttestResult, error) {
+func (v *Verifier) checkAttestations(ctx context.Context, ev *evidence, rule verify.SigRule, base cosign.CheckOpts, lk *logKeys) ([]verify.AttestResult, error) {
 	var out []verify.AttestResult
 	for i, a := range rule.Attestations {
 		ab := base
@@ -39,7 +45,13 @@ func (v *Verifier) checkAttestations(ev *evidence, rule verify.SigRule, base cos
 		if len(signers) == 0 {
 			return nil, verify.SigErrorf(verify.ClassPolicy, "attestation %s names no keys and no keyless identities to verify it with", a.Type)
 		}
-		res, err := findAttestation(ev, a, signers)
+		res, err := findAttestation(ctx, ev, a, signers, lk)
+		if errors.Is(err, verify.ErrPolicy) {
+			return nil, err
+		}
+		if err != nil && ev.attErr != nil {
+			return nil, classifyRegistry("fetching the attestations of "+ev.dref.String(), ev.attErr)
+		}
 		if err != nil {
 			return nil, verify.SigErrorf(verify.ClassAttestation, "%s: attestation %d (%s): %v; to allow the image, attach a signed attestation that meets the rule, or change the rule's attestations", ev.dref, i, a.Type, err)
 		}
@@ -50,9 +62,30 @@ func (v *Verifier) checkAttestations(ev *evidence, rule verify.SigRule, base cos
 
 // findAttestation returns the first attestation of a's type that a signer verifies and that
 // meets a's conditions, or says what was found instead.
-func findAttestation(ev *evidence, a verify.AttestRule, signers []*signer) (verify.AttestResult, error) {
+func findAttestation(ctx context.Context, ev *evidence, a verify.AttestRule, signers []*signer, lk *logKeys) (verify.AttestResult, error) {
 	var found []string
 	var types []string
+	for _, att := range ev.legacyAtts {
+		for _, s := range signers {
+			res, err := s.verifyLegacyAttestation(ctx, att, ev.hash, lk)
+			if errors.Is(err, verify.ErrPolicy) {
+				return verify.AttestResult{}, err
+			}
+			if err != nil {
+				continue
+			}
+			if res.predicateType != a.Type {
+				types = append(types, res.predicateType)
+				continue
+			}
+			checked, err := meets(res.predicate, a.Conditions)
+			if err != nil {
+				found = append(found, fmt.Sprintf("one by %s, but %v", res.by, err))
+				continue
+			}
+			return verify.AttestResult{Type: a.Type, Format: verify.FormatLegacy, By: res.by, Checked: checked, TransparencyLog: res.tlog}, nil
+		}
+	}
 	for _, fb := range ev.bundles {
 		for _, s := range signers {
 			res, err := s.verifyBundle(fb, ev.hash)
@@ -82,7 +115,7 @@ func findAttestation(ev *evidence, a verify.AttestRule, signers []*signer) (veri
 	if len(types) > 0 {
 		what = "attestations of other types only (" + strings.Join(dedupe(types), ", ") + ")"
 	}
-	if len(ev.bundles) == 0 {
+	if len(ev.bundles) == 0 && len(ev.legacyAtts) == 0 {
 		what = "no attestation at all"
 	}
 	return verify.AttestResult{}, fmt.Errorf("missing: found %s verified by %s for this image", what, strings.Join(trusted, " or "))
@@ -190,4 +223,65 @@ func normalizeRepo(s string) string {
 		}
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git")
+}
+
+// verifyLegacyAttestation verifies one legacy attestation (a DSSE envelope under the .att tag)
+// against the signer, for the digest h, and reads its statement.
+func (s *signer) verifyLegacyAttestation(ctx context.Context, att oci.Signature, h v1.Hash, lk *logKeys) (*bundleResult, error) {
+	co := s.co
+	// The statement's subject must be this image.
+	co.ClaimVerifier = cosign.IntotoSubjectClaimVerifier
+	if err := lk.legacy(&co, s.key == nil); err != nil {
+		return nil, err
+	}
+	bundled, err := cosign.VerifyBlobAttestation(ctx, att, h, &co)
+	if err != nil {
+		return nil, err
+	}
+	if s.requireTlog && !bundled {
+		return nil, errors.New("the attestation has no transparency-log entry, which the policy requires")
+	}
+	payload, err := att.Payload()
+	if err != nil {
+		return nil, err
+	}
+	var env struct {
+		PayloadType string `json:"payloadType"`
+		Payload     string `json:"payload"`
+	}
+	if err := json.Unmarshal(payload, &env); err != nil {
+		return nil, fmt.Errorf("reading the attestation's envelope: %w", err)
+	}
+	if env.PayloadType != "application/vnd.in-toto+json" {
+		return nil, fmt.Errorf("the attestation's payload is %q, not an in-toto statement", env.PayloadType)
+	}
+	raw, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the attestation's statement: %w", err)
+	}
+	var st struct {
+		Subject []struct {
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+		PredicateType string `json:"predicateType"`
+		Predicate     any    `json:"predicate"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("reading the attestation's statement: %w", err)
+	}
+	about := false
+	for _, sub := range st.Subject {
+		if d, ok := sub.Digest[h.Algorithm]; ok && strings.EqualFold(d, h.Hex) {
+			about = true
+		}
+	}
+	if !about {
+		return nil, fmt.Errorf("the attestation is not about %s", h)
+	}
+	by := s.name
+	if s.key == nil {
+		by = "identity " + describeSignature(att, "")
+	}
+	pred, _ := st.Predicate.(map[string]any) // an SBOM may be text: no conditions hold on it
+	return &bundleResult{by: by, predicateType: st.PredicateType, predicate: pred, tlog: bundled && s.requireTlog}, nil
 }

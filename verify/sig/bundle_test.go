@@ -109,6 +109,17 @@ func testBundles(t *testing.T, reg *sigtest.Registry) {
 	bundle(keylessAtt, nil, sigtest.BundleOptions{Leaf: leaf(good)})
 	bundle(keylessAtt, nil, sigtest.BundleOptions{Leaf: leaf(good), PredicateType: slsaV1, Predicate: provenance(builder, repo)})
 
+	// Legacy attestations (.att).
+	legacyAtt := push("legacy-attestation")
+	bundle(legacyAtt, team, sigtest.BundleOptions{})
+	sigtest.AttestLegacy(t, legacyAtt, team.Signer, name.Digest{}, slsaV1, provenance(builder, repo))
+	legacyCopied := push("legacy-attestation-copied")
+	bundle(legacyCopied, team, sigtest.BundleOptions{})
+	sigtest.AttestLegacy(t, legacyCopied, team.Signer, legacyAtt, slsaV1, provenance(builder, repo))
+	legacyOther := push("legacy-attestation-other-key")
+	bundle(legacyOther, team, sigtest.BundleOptions{})
+	sigtest.AttestLegacy(t, legacyOther, other.Signer, name.Digest{}, slsaV1, provenance(builder, repo))
+
 	keys := func(mode string, k ...*sigtest.Key) verify.SigRule {
 		r := verify.SigRule{KeysMode: mode}
 		for _, k := range k {
@@ -154,6 +165,9 @@ func testBundles(t *testing.T, reg *sigtest.Registry) {
 		{"attestation predicate type spoofed", img("spoofed"), withAtt(keys("", team), slsa), verify.ClassAttestation, "missing", true},
 		{"attestation by an untrusted key", img("untrusted-attestation"), withAtt(keys("", team), slsa), verify.ClassAttestation, "missing", true},
 		{"attestation copied from another image", img("copied-attestation"), withAtt(keys("", team), slsa), verify.ClassAttestation, "missing", true},
+		{"legacy attestation verified", img("legacy-attestation"), withAtt(keys("", team), slsa), "", slsaV1 + " key " + team.PubPath + " builder_id = " + builder, false},
+		{"legacy attestation copied from another image", img("legacy-attestation-copied"), withAtt(keys("", team), slsa), verify.ClassAttestation, "missing", false},
+		{"legacy attestation by an untrusted key", img("legacy-attestation-other-key"), withAtt(keys("", team), slsa), verify.ClassAttestation, "missing", false},
 		{"keyless attestation", img("keyless-attestation"), withAtt(keylessRule(ca.RootsPath, false), verify.AttestRule{Type: slsaV1,
 			Keyless: &verify.Keyless{Roots: ca.RootsPath, Identities: []verify.Identity{id}}, Conditions: verify.AttestConditions{BuilderID: builder}}), "", "identity " + subject, false},
 		{"keyless attestation, wrong identity", img("keyless-attestation"), withAtt(keylessRule(ca.RootsPath, false), verify.AttestRule{Type: slsaV1,

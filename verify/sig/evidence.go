@@ -41,8 +41,11 @@ type evidence struct {
 	legacy []oci.Signature
 	// bundles are the referrers that are Sigstore bundles and could be read.
 	bundles []*fetchedBundle
-	// legacyErr and bundleErr are registry failures; neither says anything about the image.
-	legacyErr, bundleErr error
+	// legacyAtts are the legacy attestations (sha256-<hex>.att), read only for a rule that
+	// requires attestations.
+	legacyAtts []oci.Signature
+	// legacyErr, bundleErr and attErr are registry failures; none says anything about the image.
+	legacyErr, bundleErr, attErr error
 }
 
 // fetchedBundle is one bundle referrer and where it was found.
@@ -53,8 +56,9 @@ type fetchedBundle struct {
 	unreadable error
 }
 
-// gather fetches the legacy signatures and the bundles of dref concurrently.
-func gather(ctx context.Context, dref name.Digest, ropts []remote.Option) (*evidence, error) {
+// gather fetches the legacy signatures and the bundles of dref concurrently, and its legacy
+// attestations when withAtts is set.
+func gather(ctx context.Context, dref name.Digest, ropts []remote.Option, withAtts bool) (*evidence, error) {
 	h, err := v1.NewHash(dref.DigestStr())
 	if err != nil {
 		return nil, fmt.Errorf("parsing digest %s: %w", dref.DigestStr(), err)
@@ -70,6 +74,13 @@ func gather(ctx context.Context, dref name.Digest, ropts []remote.Option) (*evid
 		defer wg.Done()
 		ev.bundles, ev.bundleErr = bundles(ctx, dref, ropts)
 	}()
+	if withAtts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev.legacyAtts, ev.attErr = legacyAttestations(dref, ropts)
+		}()
+	}
 	wg.Wait()
 	return ev, nil
 }
@@ -86,6 +97,20 @@ func legacySignatures(dref name.Digest, ropts []remote.Option) ([]oci.Signature,
 		return nil, err
 	}
 	return sigs.Get()
+}
+
+// legacyAttestations reads the attestations under the tag sha256-<hex>.att (none when absent).
+func legacyAttestations(dref name.Digest, ropts []remote.Option) ([]oci.Signature, error) {
+	oo := []ociremote.Option{ociremote.WithRemoteOptions(ropts...)}
+	at, err := ociremote.AttestationTag(dref, oo...)
+	if err != nil {
+		return nil, err
+	}
+	atts, err := ociremote.Signatures(at, oo...)
+	if err != nil {
+		return nil, err
+	}
+	return atts.Get()
 }
 
 // bundles lists dref's referrers, by the referrers API where the registry has it and by the

@@ -128,7 +128,7 @@ func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigR
 			return verify.SigResponse{}, err
 		}
 	}
-	ev, err := gather(ctx, dref, ropts)
+	ev, err := gather(ctx, dref, ropts, len(rule.Attestations) > 0)
 	if err != nil {
 		return verify.SigResponse{}, err
 	}
@@ -165,7 +165,7 @@ func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigR
 		add(vf)
 	}
 	resp.Signers = dedupe(resp.Signers)
-	if resp.Attestations, err = v.checkAttestations(ev, rule, base, lk); err != nil {
+	if resp.Attestations, err = v.checkAttestations(ctx, ev, rule, base, lk); err != nil {
 		return verify.SigResponse{}, err
 	}
 	return resp, nil

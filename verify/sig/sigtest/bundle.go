@@ -17,7 +17,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
+	"github.com/sigstore/cosign/v2/pkg/oci/static"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
@@ -27,6 +29,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -230,3 +233,40 @@ func (c *CA) TrustedRoot(t testing.TB, dir string, log *Log) string {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// AttestLegacy attaches a legacy attestation (cosign attest --new-bundle-format=false: a DSSE
+// envelope under the tag sha256-<hex>.att) of an in-toto statement about subject (zero: the
+// target) to target, signed with signer.
+func AttestLegacy(t testing.TB, target name.Digest, signer signature.Signer, subject name.Digest, predicateType string, predicate any) {
+	t.Helper()
+	if subject.DigestStr() == "" {
+		subject = target
+	}
+	stmt, err := json.Marshal(map[string]any{
+		"_type":         "https://in-toto.io/Statement/v0.1",
+		"subject":       []any{map[string]any{"name": subject.Context().Name(), "digest": map[string]string{"sha256": subject.DigestStr()[len("sha256:"):]}}},
+		"predicateType": predicateType,
+		"predicate":     predicate,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := sigdsse.WrapSigner(signer, "application/vnd.in-toto+json").SignMessage(bytes.NewReader(stmt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := static.NewAttestation(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se, err := ociremote.SignedEntity(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if se, err = mutate.AttachAttestationToEntity(se, att); err != nil {
+		t.Fatal(err)
+	}
+	if err := ociremote.WriteAttestations(target.Repository, se); err != nil {
+		t.Fatalf("writing attestations of %s: %v", target, err)
+	}
+}
