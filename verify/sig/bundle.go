@@ -46,8 +46,9 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 	case s.requireTlog && s.key != nil:
 		opts = append(opts, sgverify.WithTransparencyLog(1), sgverify.WithNoObserverTimestamps())
 	case s.requireTlog:
-		// The log's time is the time the short-lived certificate is checked at.
-		opts = append(opts, sgverify.WithTransparencyLog(1), sgverify.WithIntegratedTimestamps(1))
+		// The short-lived certificate is checked at an observed time: the log's integrated time
+		// (Rekor v1) or a timestamp authority's signed time (Rekor v2 entries carry none).
+		opts = append(opts, sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
 		if len(material.CTLogs()) > 0 {
 			opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
 		}

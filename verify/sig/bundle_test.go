@@ -73,6 +73,11 @@ func testBundles(t *testing.T, reg *sigtest.Registry) {
 	mixed2 := push("mixed2") // a valid bundle beside someone else's legacy signature
 	bundle(mixed2, team, sigtest.BundleOptions{})
 	sigtest.Sign(t, mixed2, other.Signer, sigtest.SignOptions{})
+	junk := push("junk") // referrers anyone could push, beside a valid bundle
+	sigtest.PushJunkReferrers(t, junk)
+	bundle(junk, team, sigtest.BundleOptions{})
+	junkOnly := push("junk-only")
+	sigtest.PushJunkReferrers(t, junkOnly)
 	copied := push("copied")
 	bundle(copied, team, sigtest.BundleOptions{Subject: signed})
 	sbomOnly := push("sbom-only")
@@ -147,6 +152,8 @@ func testBundles(t *testing.T, reg *sigtest.Registry) {
 		{"untrusted bundle alone", img("untrusted"), keys("", team), verify.ClassUntrusted, "bundle: a key the policy does not list", true},
 		{"untrusted bundle beside a valid legacy signature", img("mixed"), keys("", team), "", "legacy key " + team.PubPath, false},
 		{"valid bundle beside an untrusted legacy signature", img("mixed2"), keys("", team), "", "sigstore-bundle key " + team.PubPath, false},
+		{"junk referrers beside a valid bundle", img("junk"), keys("", team), "", "sigstore-bundle key " + team.PubPath, false},
+		{"junk referrers alone", img("junk-only"), keys("", team), verify.ClassUntrusted, "an unreadable referrer", false},
 		{"bundle copied from another image", img("copied"), keys("", team), verify.ClassUntrusted, "made for another image (sha256:" + signed.DigestStr()[7:], true},
 		{"an attestation is not a signature", img("sbom-only"), keys("", team), verify.ClassUntrusted, "an attestation of type https://spdx.dev/Document", true},
 		{"all keys, one per format", img("two-keys"), keys("all", team, other), "", "legacy key " + other.PubPath, false},

@@ -153,12 +153,16 @@ func bundles(ctx context.Context, dref name.Digest, ropts []remote.Option) ([]*f
 		}
 		seen[d.Digest] = true
 		b, err := readBundle(dref.Context().Digest(d.Digest.String()), ropts)
+		var te *transport.Error
 		switch {
 		case errors.Is(err, errNotBundle):
 			continue
-		case err != nil && !isNotFound(err) && !isParseError(err):
+		case errors.As(err, &te) && te.StatusCode != http.StatusNotFound:
+			// The registry failed us: what it holds is unknown.
 			return nil, err
 		}
+		// Anything else someone pushed (an index, a manifest of another kind, a broken bundle)
+		// is an unreadable referrer: it can neither verify the image nor stop another from.
 		out = append(out, &fetchedBundle{digest: d.Digest.String(), bundle: b, unreadable: err})
 	}
 	return out, nil
@@ -166,17 +170,6 @@ func bundles(ctx context.Context, dref name.Digest, ropts []remote.Option) ([]*f
 
 // errNotBundle: a referrer that holds something else than a Sigstore bundle.
 var errNotBundle = errors.New("not a Sigstore bundle")
-
-// bundleParseError marks a referrer that was fetched but is not a bundle.
-type bundleParseError struct{ err error }
-
-func (e *bundleParseError) Error() string { return e.err.Error() }
-func (e *bundleParseError) Unwrap() error { return e.err }
-
-func isParseError(err error) bool {
-	var pe *bundleParseError
-	return errors.As(err, &pe)
-}
 
 func isNotFound(err error) bool {
 	var te *transport.Error
@@ -209,11 +202,11 @@ func readBundle(ref name.Digest, ropts []remote.Option) (*sgbundle.Bundle, error
 		return nil, err
 	}
 	if len(data) > maxBundleSize {
-		return nil, &bundleParseError{fmt.Errorf("referrer %s is larger than %d bytes", ref.DigestStr(), maxBundleSize)}
+		return nil, fmt.Errorf("referrer %s is larger than %d bytes", ref.DigestStr(), maxBundleSize)
 	}
 	b := &sgbundle.Bundle{}
 	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, &bundleParseError{fmt.Errorf("referrer %s is not a Sigstore bundle: %w", ref.DigestStr(), err)}
+		return nil, fmt.Errorf("referrer %s is not a Sigstore bundle: %w", ref.DigestStr(), err)
 	}
 	return b, nil
 }

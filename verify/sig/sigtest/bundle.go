@@ -16,6 +16,13 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	ggcrmutate "github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	ggcrstatic "github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
@@ -268,5 +275,36 @@ func AttestLegacy(t testing.TB, target name.Digest, signer signature.Signer, sub
 	}
 	if err := ociremote.WriteAttestations(target.Repository, se); err != nil {
 		t.Fatalf("writing attestations of %s: %v", target, err)
+	}
+}
+
+// PushJunkReferrers attaches what anyone with push access could: an index and an artifact with
+// a bundle's media type but no bundle in it, both naming target as their subject.
+func PushJunkReferrers(t testing.TB, target name.Digest) {
+	t.Helper()
+	desc, err := remote.Head(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := random.Index(64, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx = ggcrmutate.Subject(idx, *desc).(v1.ImageIndex)
+	d, _ := idx.Digest()
+	if err := remote.WriteIndex(target.Context().Digest(d.String()), idx); err != nil {
+		t.Fatalf("pushing a junk index referrer: %v", err)
+	}
+	layer := ggcrstatic.NewLayer([]byte(`{"not":"a bundle"}`), "application/vnd.dev.sigstore.bundle.v0.3+json")
+	img, err := ggcrmutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img = ggcrmutate.MediaType(img, types.OCIManifestSchema1)
+	img = ggcrmutate.ConfigMediaType(img, "application/vnd.oci.empty.v1+json")
+	img = ggcrmutate.Subject(img, *desc).(v1.Image)
+	d, _ = img.Digest()
+	if err := remote.Write(target.Context().Digest(d.String()), img); err != nil {
+		t.Fatalf("pushing a junk bundle referrer: %v", err)
 	}
 }
