@@ -193,6 +193,14 @@ images:
 			if err != nil || r.Error != nil || len(r.Signatures) != 1 || r.Signatures[0].Format != tc.format || r.Signatures[0].By != "key "+team {
 				t.Fatalf("sdocker verify: %v\n%s", err, out)
 			}
+			text := exec.Command(filepath.Join(binDir, "sdocker"), "verify", tc.ref)
+			text.Env = cmd.Env
+			if out, err := text.Output(); err != nil || !strings.Contains(string(out), "signed by key "+team) ||
+				(tc.format == "sigstore-bundle") != strings.Contains(string(out), "(Sigstore bundle)") {
+				t.Errorf("sdocker verify (text): %v\n%s", err, out)
+			} else if strings.Contains(tc.ref, "/att/") && !strings.Contains(string(out), "attested https://slsa.dev/provenance/v1 by key "+team+" (builder_id = ") {
+				t.Errorf("sdocker verify (text) does not name the attestation:\n%s", out)
+			}
 			if strings.Contains(tc.ref, "/att/") && (len(r.Attestations) != 1 || r.Attestations[0].Type != "https://slsa.dev/provenance/v1" ||
 				r.Attestations[0].Format != tc.format || len(r.Attestations[0].Checked) != 2) {
 				t.Errorf("attestations: %s", out)
