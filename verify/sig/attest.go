@@ -49,8 +49,12 @@ func (v *Verifier) checkAttestations(ctx context.Context, ev *evidence, rule ver
 		if errors.Is(err, verify.ErrPolicy) {
 			return nil, err
 		}
+		// What could not be read may have held it: that says nothing about the image.
 		if err != nil && ev.attErr != nil {
 			return nil, classifyRegistry("fetching the attestations of "+ev.dref.String(), ev.attErr)
+		}
+		if err != nil && ev.bundleErr != nil {
+			return nil, classifyRegistry("fetching the referrers of "+ev.dref.String(), ev.bundleErr)
 		}
 		if err != nil {
 			return nil, verify.SigErrorf(verify.ClassAttestation, "%s: attestation %d (%s): %v; to allow the image, attach a signed attestation that meets the rule, or change the rule's attestations", ev.dref, i, a.Type, err)
