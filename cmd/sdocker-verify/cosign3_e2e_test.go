@@ -208,3 +208,70 @@ images:
 		})
 	}
 }
+
+// What a user meets: `sdocker run` of an image signed with cosign v3's default format pulls and
+// runs exactly the verified digest from a registry with the referrers API; an image whose only
+// bundle is someone else's, or whose provenance names another builder, is refused and nothing
+// is pulled.
+func TestCosignV3PullAndRun(t *testing.T) {
+	requireDaemon(t)
+	c := cosignRun{t: t, bin: cosignCLI(t), dir: t.TempDir()}
+	reg := sigtest.NewRegistry(t, registry.WithReferrersSupport(true))
+	team, other := c.key("team"), c.key("other")
+	teamKey, otherKey := strings.TrimSuffix(team, ".pub"), strings.TrimSuffix(other, ".pub")
+	refs := map[string]string{}
+	push := func(n string) string {
+		refs[n] = fmt.Sprintf("%s/team/%s-%s:v1", reg.Host, n, runID)
+		d := sigtest.Push(t, refs[n], sigtest.RunnableImage(t, ctrBin, "say", n, "", "0"))
+		t.Cleanup(func() { exec.Command("docker", "rmi", "-f", refs[n], d.String()).Run() })
+		return d.String()
+	}
+	signed := push("bundle")
+	c.sign(teamKey, signed)
+	c.attest(teamKey, signed, "slsaprovenance1", slsaPredicate("https://ci.example/builder", "https://github.com/team/api"))
+	c.sign(otherKey, push("foreign"))
+	wrong := push("wrongbuilder")
+	c.sign(teamKey, wrong)
+	c.attest(teamKey, wrong, "slsaprovenance1", slsaPredicate("https://evil.example/builder", "https://github.com/team/api"))
+	policy := filepath.Join(c.dir, "policy.yaml")
+	writePolicy(t, policy, fmt.Sprintf(`version: 1
+images:
+  - match: "%s/**"
+    signature:
+      keys: [team.pub]
+      attestations: [{type: slsaprovenance1, conditions: {builder_id: "https://ci.example/builder"}}]
+`, reg.Host))
+	sdocker := func(args ...string) (string, string, int) {
+		cmd := exec.Command(filepath.Join(binDir, "sdocker"), args...)
+		cmd.Env = append(os.Environ(), "SDOCKER_POLICY="+policy, "XDG_CACHE_HOME="+t.TempDir(), "DOCKER_CONTENT_TRUST=")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), code
+	}
+	out, errOut, code := sdocker("run", "--rm", refs["bundle"])
+	if code != 0 || strings.TrimSpace(out) != "bundle" || !strings.Contains(errOut, "(Sigstore bundle)") || !strings.Contains(errOut, "attested https://slsa.dev/provenance/v1") {
+		t.Fatalf("run: exit %d, stdout %q\n%s", code, out, errOut)
+	}
+	if !local(signed) {
+		t.Errorf("%s is not on the daemon after the run", signed)
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"foreign", "a key the policy does not list"},
+		{"wrongbuilder", `builder_id is "https://evil.example/builder"`},
+	} {
+		_, errOut, code := sdocker("run", "--rm", refs[tc.name])
+		if code != 125 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("run %s: exit %d, want 125 saying %q\n%s", tc.name, code, tc.want, errOut)
+		}
+		if local(refs[tc.name]) {
+			t.Errorf("%s was pulled although refused", refs[tc.name])
+		}
+	}
+}
