@@ -18,24 +18,24 @@ type Attestation struct {
 	// Type is a predicate type URI, or one of cosign attest's short names (slsaprovenance1,
 	// slsaprovenance, spdxjson, cyclonedx, vuln, openvex, link, custom).
 	Type    string   `yaml:"type"`
-	Keys    []string `yaml:"keys"`
-	Keyless *Keyless `yaml:"keyless"`
+	Keys    []string `yaml:"keys,omitempty"`
+	Keyless *Keyless `yaml:"keyless,omitempty"`
 	// TransparencyLog requires a log entry on the attestation; unset means the signature's.
-	TransparencyLog *bool                 `yaml:"transparency_log"`
-	Conditions      AttestationConditions `yaml:"conditions"`
+	TransparencyLog *bool                 `yaml:"transparency_log,omitempty"`
+	Conditions      AttestationConditions `yaml:"conditions,omitempty"`
 	Line            int                   `yaml:"-"`
 }
 
 // AttestationConditions are checks on an attestation's predicate, all of which must hold.
 type AttestationConditions struct {
 	// BuilderID is the SLSA provenance builder id (runDetails.builder.id in v1).
-	BuilderID string `yaml:"builder_id"`
+	BuilderID string `yaml:"builder_id,omitempty"`
 	// SourceRepository is the repository SLSA provenance says the image was built from
 	// (https://github.com/team/api; a git+ prefix, .git suffix and @ref are ignored).
-	SourceRepository string `yaml:"source_repository"`
+	SourceRepository string `yaml:"source_repository,omitempty"`
 	// Predicate maps dotted paths in the predicate to the exact value each must have, for any
 	// predicate type (scanner.uri: https://github.com/aquasecurity/trivy).
-	Predicate map[string]string `yaml:"predicate"`
+	Predicate map[string]string `yaml:"predicate,omitempty"`
 }
 
 // PredicateTypes are cosign attest's short names for predicate types.
