@@ -76,7 +76,7 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 	}
 	res, err := v.Verify(fb.bundle, sgverify.NewPolicy(sgverify.WithArtifactDigest(h.Algorithm, digest), pol...))
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: %w", fb.digest, err)
+		return nil, bundleFailure(err)
 	}
 	if res.Statement == nil {
 		return nil, errors.New("the bundle holds a bare signature, not an in-toto statement about the image")
@@ -115,4 +115,26 @@ func subjects(st *intoto.Statement) string {
 		return "no subject"
 	}
 	return strings.Join(out, ", ")
+}
+
+// bundleFailure words sigstore-go's verification errors for a refusal.
+func bundleFailure(err error) error {
+	msg := err.Error()
+	last := msg
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		last = msg[i+2:]
+	}
+	switch {
+	case strings.Contains(msg, "certificate identity"):
+		return fmt.Errorf("the certificate's identity is not one the policy trusts: %w", err)
+	case strings.Contains(msg, "leaf certificate"):
+		return fmt.Errorf("the certificate does not chain to the policy's roots at the time checked (%s)", last)
+	case strings.Contains(msg, "log inclusion"), strings.Contains(msg, "transparency log"):
+		return fmt.Errorf("no transparency-log entry verifies against the logs the policy trusts (%s)", last)
+	case strings.Contains(msg, "expected key signature, not certificate"):
+		return errors.New("it is signed with a certificate, and the rule names keys")
+	case strings.Contains(msg, "failed to verify signature"), strings.Contains(msg, "failed to get signature verifier"):
+		return errors.New("its signature does not verify with the policy's key")
+	}
+	return err
 }

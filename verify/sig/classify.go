@@ -26,13 +26,13 @@ func (v *Verifier) refusal(ev *evidence, s *signer, reasons []string) error {
 	case ev.legacyErr != nil:
 		return classifyRegistry("fetching the signatures of "+ev.dref.String(), ev.legacyErr)
 	case len(ev.legacy) == 0 && len(ev.bundles) == 0:
-		return verify.SigErrorf(verify.ClassUnsigned, "%s has no cosign signature (neither a Sigstore bundle among its referrers nor a legacy .sig tag)", ev.dref)
+		return verify.SigErrorf(verify.ClassUnsigned, "%s has no cosign signature (neither a Sigstore bundle among its referrers nor a legacy .sig tag); to allow it, sign it with %s (cosign sign), or give it a rule that requires no signature", ev.dref, s.name)
 	}
 	reason := ""
 	if len(reasons) > 0 {
 		reason = " (" + shortReason(errors.New(reasons[len(reasons)-1])) + ")"
 	}
-	return verify.SigErrorf(verify.ClassUntrusted, "%s is signed, but not by %s: found %s%s", ev.dref, s.name, whose(ev), reason)
+	return verify.SigErrorf(verify.ClassUntrusted, "%s is signed, but not by %s: found %s%s; to allow it, sign it with %s, or add its signer to the rule's keys or keyless identities", ev.dref, s.name, whose(ev), reason, s.name)
 }
 
 // classifyRegistry words a registry failure: it says nothing about the image's signatures.
