@@ -1,6 +1,7 @@
-// Package sigtest gives tests real signing parts: an OCI registry on 127.0.0.1, images pushed
-// to it, cosign key pairs and signatures made in the test, and a test CA acting as Fulcio for
-// keyless signatures. It is for tests only.
+// Package sigtest gives tests real signing parts: an OCI registry on 127.0.0.1 (with or without
+// the referrers API), images pushed to it, cosign key pairs, legacy signatures and attestations,
+// Sigstore bundles as cosign v3 attaches them, a test CA acting as Fulcio for keyless signing,
+// and a test transparency log with its trusted_root.json. It is for tests only.
 package sigtest
 
 import (
