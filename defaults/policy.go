@@ -160,6 +160,8 @@ type Signature struct {
 	TransparencyLog bool `yaml:"transparency_log"`
 	// UnverifiableLocal is what to do with a local image that has no repo digest: refuse or allow.
 	UnverifiableLocal string `yaml:"unverifiable_local"`
+	// Attestations must each be attached to the image, verified, and satisfied (attest.go).
+	Attestations []Attestation `yaml:"attestations,omitempty"`
 }
 
 // Keyless trusts certificates from Roots for the listed identities only.
@@ -285,6 +287,7 @@ func Parse(data []byte, name string) (*Policy, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {
 		recordLines(&root, &p)
+		recordAttestationLines(&root, &p)
 	}
 	p.Source = name
 	if err := p.validate(); err != nil {

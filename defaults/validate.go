@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -207,25 +206,12 @@ func (s *Signature) validate(where string) error {
 		return fmt.Errorf("%sunverifiable_local: must be refuse or allow, got %q", where, s.UnverifiableLocal)
 	}
 	if k := s.Keyless; k != nil {
-		if k.Roots == "" {
-			return fmt.Errorf("%skeyless.roots: a trusted root file is required", where)
+		if err := k.validate(where + "keyless"); err != nil {
+			return err
 		}
-		if len(k.Identities) == 0 {
-			return fmt.Errorf("%skeyless.identities: at least one identity is required (an empty list would trust anyone)", where)
-		}
-		for j, id := range k.Identities {
-			if (id.Subject == "") == (id.SubjectRegexp == "") {
-				return fmt.Errorf("%skeyless.identities[%d]: give exactly one of subject, subject_regexp", where, j)
-			}
-			if (id.Issuer == "") == (id.IssuerRegexp == "") {
-				return fmt.Errorf("%skeyless.identities[%d]: give exactly one of issuer, issuer_regexp", where, j)
-			}
-			for _, re := range []string{id.SubjectRegexp, id.IssuerRegexp} {
-				if _, err := regexp.Compile(re); err != nil {
-					return fmt.Errorf("%skeyless.identities[%d]: %w", where, j, err)
-				}
-			}
-		}
+	}
+	if err := s.validateAttestations(where); err != nil {
+		return err
 	}
 	if len(s.Keys) > 0 || s.Keyless != nil {
 		s.Required = true

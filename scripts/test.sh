@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests and the integration tests against the real parts. It
-# starts a dockerd when none answers, installs the pinned trivy when it is absent (a build of
-# several minutes, once per machine) and builds the replica images (about 3 minutes, cached).
-# In CI (CI=true) integration tests fail instead of skipping.
+# starts a dockerd when none answers, installs the pinned trivy and cosign v3 CLI when they are
+# absent (builds of several minutes, once per machine) and builds the replica images (about 3
+# minutes, cached). In CI (CI=true) integration tests fail instead of skipping.
 set -euo pipefail
 # The whole suite: a missing real part (daemon, trivy) fails the run instead of skipping.
 export CI="${CI:-true}"
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 scripts/start-dockerd.sh
 scripts/install-trivy.sh
+scripts/install-cosign.sh
 scripts/install-ssh.sh
 scripts/install-shells.sh
 scripts/build-replicas.sh   # offline replicas of official images (mmdebstrap; cached)

@@ -141,11 +141,13 @@ func signatureRule(p *defaults.Policy, rule *defaults.ImageRule, ref string, dct
 			return nil, &verify.SigError{Class: verify.ClassPolicy, Message: fmt.Sprintf(
 				"%s requires a signature on %s, but the policy names no keys or keyless identities for it: add them to the rule or to content_trust", name, ref)}
 		}
-		local := s.UnverifiableLocal
+		local, atts := s.UnverifiableLocal, s.Attestations
 		s = *p.ContentTrust
 		if local != "" {
 			s.UnverifiableLocal = local
 		}
+		// content_trust lends its keys: its attestations and the rule's all stand.
+		s.Attestations = append(append([]defaults.Attestation(nil), atts...), p.ContentTrust.Attestations...)
 		name += " with the policy's content_trust"
 	}
 	base := ""
@@ -156,13 +158,35 @@ func signatureRule(p *defaults.Policy, rule *defaults.ImageRule, ref string, dct
 	for _, k := range s.Keys {
 		r.Keys = append(r.Keys, policyPath(base, k))
 	}
-	if k := s.Keyless; k != nil {
-		r.Keyless = &verify.Keyless{Roots: policyPath(base, k.Roots)}
-		for _, id := range k.Identities {
-			r.Keyless.Identities = append(r.Keyless.Identities, verify.Identity(id))
+	r.Keyless = keylessRule(base, s.Keyless)
+	for _, a := range s.Attestations {
+		ar := verify.AttestRule{Type: defaults.PredicateTypeURI(a.Type), Keyless: keylessRule(base, a.Keyless),
+			TransparencyLog: s.TransparencyLog, Conditions: verify.AttestConditions(a.Conditions)}
+		for _, k := range a.Keys {
+			ar.Keys = append(ar.Keys, policyPath(base, k))
 		}
+		if a.TransparencyLog != nil {
+			ar.TransparencyLog = *a.TransparencyLog
+		}
+		if len(ar.Keys) == 0 && ar.Keyless == nil {
+			// Verified like the signature: by its keys or identities.
+			ar.Keys, ar.Keyless = r.Keys, r.Keyless
+		}
+		r.Attestations = append(r.Attestations, ar)
 	}
 	return &sigRule{rule: r, allowLocal: s.UnverifiableLocal == "allow", name: name}, nil
+}
+
+// keylessRule resolves a keyless requirement's roots against the policy's directory.
+func keylessRule(base string, k *defaults.Keyless) *verify.Keyless {
+	if k == nil {
+		return nil
+	}
+	out := &verify.Keyless{Roots: policyPath(base, k.Roots)}
+	for _, id := range k.Identities {
+		out.Identities = append(out.Identities, verify.Identity(id))
+	}
+	return out
 }
 
 // policyPath reads a relative path in a policy file as relative to that file.
@@ -253,7 +277,34 @@ func verifiedLine(ref verify.Ref, resp verify.SigResponse) string {
 	if resp.Cached {
 		cached = " (cached verification)"
 	}
-	return fmt.Sprintf("%s is %s, signed by %s%s", ref, resp.Digest, strings.Join(resp.Signers, ", "), cached)
+	signers := strings.Join(resp.Signers, ", ")
+	if len(resp.Verified) > 0 {
+		var by []string
+		for _, v := range resp.Verified {
+			by = append(by, v.By+" ("+formatName(v.Format, v.TransparencyLog)+")")
+		}
+		signers = strings.Join(by, ", ")
+	}
+	var atts string
+	for _, a := range resp.Attestations {
+		atts += fmt.Sprintf("; attested %s by %s", a.Type, a.By)
+		if len(a.Checked) > 0 {
+			atts += " (" + strings.Join(a.Checked, ", ") + ")"
+		}
+	}
+	return fmt.Sprintf("%s is %s, signed by %s%s%s", ref, resp.Digest, signers, atts, cached)
+}
+
+// formatName words a signature format for a person.
+func formatName(format string, tlog bool) string {
+	name := "legacy signature"
+	if format == verify.FormatBundle {
+		name = "Sigstore bundle"
+	}
+	if tlog {
+		name += ", in the transparency log"
+	}
+	return name
 }
 
 // localOnly handles a local image with no repo digest: nothing was pulled, so there is no

@@ -16,13 +16,17 @@ import (
 
 // verifyResult is one image's line of `sdocker verify --format json`.
 type verifyResult struct {
-	Image   string           `json:"image"`
-	Rule    string           `json:"rule,omitempty"`
-	Digest  string           `json:"digest,omitempty"`
-	Pinned  string           `json:"pinned,omitempty"`
-	Signers []string         `json:"signers,omitempty"`
-	Cached  bool             `json:"cached,omitempty"`
-	Error   *verify.SigError `json:"error,omitempty"`
+	Image   string   `json:"image"`
+	Rule    string   `json:"rule,omitempty"`
+	Digest  string   `json:"digest,omitempty"`
+	Pinned  string   `json:"pinned,omitempty"`
+	Signers []string `json:"signers,omitempty"`
+	// Signatures says, for each trusted key or identity, the format and who verified.
+	Signatures []verify.Verification `json:"signatures,omitempty"`
+	// Attestations are the attestations the rule required, as they were checked.
+	Attestations []verify.AttestResult `json:"attestations,omitempty"`
+	Cached       bool                  `json:"cached,omitempty"`
+	Error        *verify.SigError      `json:"error,omitempty"`
 }
 
 // verifyOptions are the flags of `sdocker verify`.
@@ -77,7 +81,8 @@ func (o *verifyOptions) Run(c *cobra.Command, e env, images []string) error {
 			continue
 		}
 		ref, _ := verify.ParseRef(img)
-		fmt.Fprintln(e.stdout, verifiedLine(ref, verify.SigResponse{Digest: res.Digest, Signers: res.Signers, Cached: res.Cached}))
+		fmt.Fprintln(e.stdout, verifiedLine(ref, verify.SigResponse{Digest: res.Digest, Signers: res.Signers,
+			Verified: res.Signatures, Attestations: res.Attestations, Cached: res.Cached}))
 	}
 	if format == "json" {
 		enc := json.NewEncoder(e.stdout)
@@ -123,6 +128,7 @@ func verifyOne(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invo
 		return fail(err)
 	}
 	res.Digest, res.Signers, res.Cached = resp.Digest, resp.Signers, resp.Cached
+	res.Signatures, res.Attestations = resp.Verified, resp.Attestations
 	res.Pinned = ref.Pinned(resp.Digest)
 	return res
 }

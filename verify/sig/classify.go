@@ -1,7 +1,6 @@
 package sig
 
 import (
-	"context"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
@@ -10,36 +9,30 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"github.com/sigstore/cosign/v2/pkg/cosign"
-	"github.com/sigstore/cosign/v2/pkg/oci"
-	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
+	"github.com/sigstore/cosign/v3/pkg/oci"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"sdocker/verify"
 )
 
-// classify turns an error of cosign.VerifyImageSignatures into a typed one. For signatures
-// that exist but are not trusted it fetches them again to say whose they are.
-func (v *Verifier) classify(ctx context.Context, dref name.Digest, co cosign.CheckOpts, trusted string, err error) error {
-	var typed *verify.SigError
-	var none *cosign.ErrNoSignaturesFound
-	var nomatch *cosign.ErrNoMatchingSignatures
-	var notag *cosign.ErrImageTagNotFound
+// refusal says why no signature verified for s: the registry could not be read, there is no
+// signature at all, or there are signatures but none by s for this image (and whose they are).
+func (v *Verifier) refusal(ev *evidence, s *signer, reasons []string) error {
 	switch {
-	case errors.As(err, &typed):
-		return typed
-	case errors.As(err, &none):
-		return verify.SigErrorf(verify.ClassUnsigned, "%s has no cosign signature", dref)
-	case errors.As(err, &notag):
-		return verify.SigErrorf(verify.ClassUnverifiable, "%s: not found on the registry", dref)
-	case errors.As(err, &nomatch):
-		whose := v.whose(ctx, dref, co)
-		return verify.SigErrorf(verify.ClassUntrusted, "%s is signed, but not by %s: found %s (%s)",
-			dref, trusted, whose, shortReason(err))
+	case ev.bundleErr != nil:
+		return classifyRegistry("fetching the referrers of "+ev.dref.String(), ev.bundleErr)
+	case ev.legacyErr != nil:
+		return classifyRegistry("fetching the signatures of "+ev.dref.String(), ev.legacyErr)
+	case len(ev.legacy) == 0 && len(ev.bundles) == 0:
+		return verify.SigErrorf(verify.ClassUnsigned, "%s has no cosign signature (neither a Sigstore bundle among its referrers nor a legacy .sig tag); to allow it, sign it with %s (cosign sign), or give it a rule that requires no signature", ev.dref, s.name)
 	}
-	return classifyRegistry("fetching signatures of "+dref.String(), err)
+	reason := ""
+	if len(reasons) > 0 {
+		reason = " (" + shortReason(errors.New(reasons[len(reasons)-1])) + ")"
+	}
+	return verify.SigErrorf(verify.ClassUntrusted, "%s is signed, but not by %s: found %s%s; to allow it, sign it with %s, or add its signer to the rule's keys or keyless identities", ev.dref, s.name, whose(ev), reason, s.name)
 }
 
 // classifyRegistry words a registry failure: it says nothing about the image's signatures.
@@ -57,26 +50,45 @@ func classifyRegistry(what string, err error) error {
 	return verify.SigErrorf(verify.ClassUnverifiable, "%s: registry unreachable: %v", what, err)
 }
 
-// whose lists the signers of the signatures attached to dref, for a refusal message.
-func (v *Verifier) whose(ctx context.Context, dref name.Digest, co cosign.CheckOpts) string {
-	se, err := ociremote.SignedEntity(dref, co.RegistryClientOpts...)
-	if err != nil {
-		return "signatures that could not be read again"
-	}
-	sigs, err := se.Signatures()
-	if err != nil {
-		return "signatures that could not be read again"
-	}
-	list, err := sigs.Get()
-	if err != nil || len(list) == 0 {
-		return "signatures that could not be read again"
-	}
+// whose lists who made the signatures and bundles attached to the image, for a refusal.
+func whose(ev *evidence) string {
 	var who []string
-	for _, s := range list {
-		who = append(who, describeSignature(s, dref.DigestStr()))
+	for _, sg := range ev.legacy {
+		who = append(who, "legacy: "+describeSignature(sg, ev.dref.DigestStr()))
 	}
-	who = dedupe(who)
-	return strings.Join(who, "; ")
+	for _, fb := range ev.bundles {
+		who = append(who, "bundle: "+describeBundle(fb, ev.hash))
+	}
+	return strings.Join(dedupe(who), "; ")
+}
+
+// describeBundle says, without trusting it, what a bundle claims: who signed it, for which
+// image, and whether it is a signature or an attestation.
+func describeBundle(fb *fetchedBundle, h v1.Hash) string {
+	if fb.bundle == nil {
+		return "an unreadable referrer " + fb.digest
+	}
+	who := "a key the policy does not list"
+	if vc, err := fb.bundle.VerificationContent(); err == nil && vc.Certificate() != nil {
+		c := vc.Certificate()
+		who = fmt.Sprintf("a certificate for %s issued by OIDC issuer %s (CA %q)",
+			strings.Join(cryptoutils.GetSubjectAlternateNames(c), ","), certIssuer(c.Extensions), c.Issuer.CommonName)
+	}
+	env, err := fb.bundle.Envelope()
+	if err != nil {
+		return who + ", holding no in-toto statement"
+	}
+	st, err := env.Statement()
+	if err != nil {
+		return who + ", holding no readable in-toto statement"
+	}
+	if !namesDigest(st, h) {
+		return fmt.Sprintf("a bundle made for another image (%s) and attached to this one", subjects(st))
+	}
+	if st.GetPredicateType() != cosignSignPredicate {
+		return fmt.Sprintf("%s, an attestation of type %s (not a signature)", who, st.GetPredicateType())
+	}
+	return who
 }
 
 // describeSignature says who made a signature: a certificate's subject, issuer and CA, or an

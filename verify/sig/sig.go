@@ -6,13 +6,15 @@ package sig
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/sigstore/cosign/v2/pkg/cosign"
-	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
+	"github.com/sigstore/cosign/v3/pkg/cosign"
+	ociremote "github.com/sigstore/cosign/v3/pkg/oci/remote"
+	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"sdocker/verify"
 )
@@ -64,11 +66,11 @@ func (v *Verifier) Verify(ctx context.Context, req verify.SigRequest) (verify.Si
 		}
 	}
 
-	signers, err := v.check(ctx, dref, req.Rule, ropts)
+	resp, err := v.check(ctx, dref, req.Rule, ropts)
 	if err != nil {
 		return verify.SigResponse{Digest: digest}, err
 	}
-	resp := verify.SigResponse{Digest: digest, Signers: signers}
+	resp.Digest = digest
 	if cache != nil {
 		// Best effort: an unwritable cache only costs the next check its speed.
 		_ = cache.Put(cacheKey, resp, verify.DigestTTL)
@@ -81,7 +83,13 @@ func (v *Verifier) remoteOptions(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	return append([]remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}, v.RemoteOptions...)
+	ropts := append([]remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}, v.RemoteOptions...)
+	// One puller for the whole check: the registry is pinged and authenticated once, not once
+	// per request (a cold check makes a dozen).
+	if p, err := remote.NewPuller(ropts...); err == nil {
+		ropts = append(ropts, remote.Reuse(p))
+	}
+	return ropts
 }
 
 // resolve asks the registry which manifest digest a tag points at.
@@ -93,110 +101,170 @@ func resolve(ref name.Reference, ropts []remote.Option) (string, error) {
 	return desc.Digest.String(), nil
 }
 
-// check verifies the signatures of dref: every key (keys_mode all) or one of them (any), and
-// the keyless identities when the rule has them. It returns who signed.
-func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigRule, ropts []remote.Option) ([]string, error) {
+// check verifies the signatures of dref, in both formats: every key (keys_mode all) or one of
+// them (any), and the keyless identities when the rule has them; then the rule's attestations.
+// A key or identity is satisfied by any one signature it verifies, legacy or bundle, so a
+// referrer pushed by someone else cannot make a validly signed image fail.
+func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigRule, ropts []remote.Option) (verify.SigResponse, error) {
 	base := cosign.CheckOpts{
 		RegistryClientOpts: []ociremote.Option{ociremote.WithRemoteOptions(ropts...)},
 		// Without it, a signature copied from another image verifies.
 		ClaimVerifier: cosign.SimpleClaimVerifier,
 		IgnoreTlog:    !rule.TransparencyLog,
 	}
-	if rule.TransparencyLog {
-		pubs, err := cosign.GetRekorPubs(ctx)
-		if err != nil {
-			return nil, verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the log's public keys are unavailable: %v", err)
-		}
-		base.RekorPubKeys = pubs
-	}
-	var signers []string
-	if len(rule.Keys) > 0 {
-		s, err := v.checkKeys(ctx, dref, rule, base)
-		if err != nil {
-			return nil, err
-		}
-		signers = append(signers, s...)
-	}
-	if rule.Keyless != nil {
-		s, err := v.checkKeyless(ctx, dref, rule, base)
-		if err != nil {
-			return nil, err
-		}
-		signers = append(signers, s...)
-	}
-	return signers, nil
-}
-
-func (v *Verifier) checkKeys(ctx context.Context, dref name.Digest, rule verify.SigRule, base cosign.CheckOpts) ([]string, error) {
-	var signers []string
-	var firstErr error
+	lk := &logKeys{ctx: ctx}
+	var keys []*signer
 	for _, path := range rule.Keys {
-		co := base
-		sv, err := loadKey(path)
+		s, err := newKeySigner(path, base, lk.trustedRoot)
 		if err != nil {
-			return nil, err
+			return verify.SigResponse{}, err
 		}
-		co.SigVerifier = sv
-		_, bundled, err := cosign.VerifyImageSignatures(ctx, dref, &co)
-		if err == nil && rule.TransparencyLog && !bundled {
-			err = verify.SigErrorf(verify.ClassUntrusted, "the signature by key %s has no transparency-log entry, which the policy requires", path)
+		keys = append(keys, s)
+	}
+	var keyless *signer
+	if rule.Keyless != nil {
+		var err error
+		if keyless, err = newKeylessSigner(rule.Keyless, base, lk.trustedRoot); err != nil {
+			return verify.SigResponse{}, err
 		}
+	}
+	ev, err := gather(ctx, dref, ropts, len(rule.Attestations) > 0)
+	if err != nil {
+		return verify.SigResponse{}, err
+	}
+	var resp verify.SigResponse
+	add := func(vf verify.Verification) {
+		resp.Verified = append(resp.Verified, vf)
+		resp.Signers = append(resp.Signers, vf.By)
+	}
+	var firstErr error
+	for _, s := range keys {
+		vf, err := v.verifySigner(ctx, ev, s, lk)
 		if err != nil {
-			err = v.classify(ctx, dref, base, "key "+path, err)
-			if rule.KeysMode == "any" {
-				if firstErr == nil {
-					firstErr = err
-				}
-				continue
+			if rule.KeysMode != "any" {
+				return verify.SigResponse{}, err
 			}
-			return nil, err
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
-		signers = append(signers, "key "+path)
+		add(vf)
 		if rule.KeysMode == "any" {
-			return signers, nil
+			break
 		}
 	}
-	if len(signers) == 0 {
-		return nil, firstErr
+	if len(keys) > 0 && len(resp.Verified) == 0 {
+		return verify.SigResponse{}, firstErr
 	}
-	return signers, nil
+	if keyless != nil {
+		vf, err := v.verifySigner(ctx, ev, keyless, lk)
+		if err != nil {
+			return verify.SigResponse{}, err
+		}
+		add(vf)
+	}
+	resp.Signers = dedupe(resp.Signers)
+	if resp.Attestations, err = v.checkAttestations(ctx, ev, rule, base, lk); err != nil {
+		return verify.SigResponse{}, err
+	}
+	return resp, nil
 }
 
-func (v *Verifier) checkKeyless(ctx context.Context, dref name.Digest, rule verify.SigRule, base cosign.CheckOpts) ([]string, error) {
-	co := base
-	if err := loadRoots(rule.Keyless.Roots, &co); err != nil {
-		return nil, err
-	}
-	for _, id := range rule.Keyless.Identities {
-		co.Identities = append(co.Identities, cosign.Identity{
-			Subject: id.Subject, SubjectRegExp: id.SubjectRegexp, Issuer: id.Issuer, IssuerRegExp: id.IssuerRegexp,
-		})
-	}
-	if len(co.Identities) == 0 {
-		// Never "anyone": cosign would accept any identity the CA certified.
-		return nil, verify.SigErrorf(verify.ClassPolicy, "keyless verification needs at least one identity")
-	}
-	if rule.TransparencyLog {
-		pubs, err := cosign.GetCTLogPubs(ctx)
+// verifySigner looks for one signature that s verifies: a bundle (cosign v3's default) or a
+// legacy signature. It fails only when none does, with what was found instead.
+func (v *Verifier) verifySigner(ctx context.Context, ev *evidence, s *signer, lk *logKeys) (verify.Verification, error) {
+	var reasons []string
+	var policyErr error
+	for _, fb := range ev.bundles {
+		res, err := s.verifyBundle(fb, ev.hash)
+		if errors.Is(err, verify.ErrPolicy) {
+			policyErr = err
+		}
 		if err != nil {
-			return nil, verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the certificate log's public keys are unavailable: %v", err)
+			reasons = append(reasons, err.Error())
+			continue
 		}
-		co.CTLogPubKeys = pubs
-	} else {
-		co.IgnoreSCT = true
+		if res.predicateType != cosignSignPredicate {
+			reasons = append(reasons, "an attestation of type "+res.predicateType+" is not a signature")
+			continue
+		}
+		return verify.Verification{Format: verify.FormatBundle, By: res.by, TransparencyLog: res.tlog}, nil
 	}
-	sigs, bundled, err := cosign.VerifyImageSignatures(ctx, dref, &co)
-	if err == nil && rule.TransparencyLog && !bundled {
-		err = verify.SigErrorf(verify.ClassUntrusted, "the keyless signature has no transparency-log entry, which the policy requires")
-	}
-	if err != nil {
-		return nil, v.classify(ctx, dref, base, "the policy's keyless identities", err)
-	}
-	var signers []string
-	for _, s := range sigs {
-		if who := describeSignature(s, ""); who != "" {
-			signers = append(signers, who)
+	if len(ev.legacy) > 0 {
+		co := s.co
+		if err := lk.legacy(&co, s.key == nil); err != nil {
+			policyErr = err
+			reasons = append(reasons, err.Error())
+		} else {
+			for _, sig := range ev.legacy {
+				bundled, err := cosign.VerifyImageSignature(ctx, sig, ev.hash, &co)
+				if err == nil && s.requireTlog && !bundled {
+					err = errors.New("the legacy signature has no transparency-log entry, which the policy requires")
+				}
+				if err != nil {
+					reasons = append(reasons, err.Error())
+					continue
+				}
+				by := s.name
+				if s.key == nil {
+					by = "identity " + describeSignature(sig, "")
+				}
+				return verify.Verification{Format: verify.FormatLegacy, By: by, TransparencyLog: bundled && s.requireTlog}, nil
+			}
 		}
 	}
-	return dedupe(signers), nil
+	if policyErr != nil {
+		// A trusted signature may be among those the policy could not check.
+		return verify.Verification{}, policyErr
+	}
+	return verify.Verification{}, v.refusal(ev, s, reasons)
+}
+
+// logKeys fetches the public transparency logs' keys once per check, and only when a rule
+// that requires a log entry meets a signature to check.
+type logKeys struct {
+	ctx         context.Context
+	root        root.TrustedMaterial
+	rootErr     error
+	rekor, ct   *cosign.TrustedTransparencyLogPubKeys
+	rekorErr    error
+	ctErr       error
+	fetchedRoot bool
+	fetchedPubs bool
+}
+
+// trustedRoot is the public Sigstore trusted root (logs for bundles).
+func (l *logKeys) trustedRoot() (root.TrustedMaterial, error) {
+	if !l.fetchedRoot {
+		l.fetchedRoot = true
+		l.root, l.rootErr = cosign.TrustedRoot()
+	}
+	if l.rootErr != nil {
+		return nil, verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the log's public keys are unavailable: %v", l.rootErr)
+	}
+	return l.root, nil
+}
+
+// legacy puts the log keys into co where it requires an entry (and, for certificates, an SCT).
+func (l *logKeys) legacy(co *cosign.CheckOpts, cert bool) error {
+	if co.IgnoreTlog {
+		return nil
+	}
+	if !l.fetchedPubs {
+		l.fetchedPubs = true
+		l.rekor, l.rekorErr = cosign.GetRekorPubs(l.ctx)
+		l.ct, l.ctErr = cosign.GetCTLogPubs(l.ctx)
+	}
+	if l.rekorErr != nil {
+		return verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the log's public keys are unavailable: %v", l.rekorErr)
+	}
+	co.RekorPubKeys = l.rekor
+	if cert {
+		if l.ctErr != nil {
+			return verify.SigErrorf(verify.ClassPolicy, "transparency_log is required but the certificate log's public keys are unavailable: %v", l.ctErr)
+		}
+		co.CTLogPubKeys = l.ct
+	}
+	return nil
 }

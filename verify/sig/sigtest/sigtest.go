@@ -1,6 +1,7 @@
-// Package sigtest gives tests real signing parts: an OCI registry on 127.0.0.1, images pushed
-// to it, cosign key pairs and signatures made in the test, and a test CA acting as Fulcio for
-// keyless signatures. It is for tests only.
+// Package sigtest gives tests real signing parts: an OCI registry on 127.0.0.1 (with or without
+// the referrers API), images pushed to it, cosign key pairs, legacy signatures and attestations,
+// Sigstore bundles as cosign v3 attaches them, a test CA acting as Fulcio for keyless signing,
+// and a test transparency log with its trusted_root.json. It is for tests only.
 package sigtest
 
 import (
@@ -21,11 +22,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/sigstore/cosign/v2/pkg/cosign"
-	"github.com/sigstore/cosign/v2/pkg/oci"
-	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
-	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
-	"github.com/sigstore/cosign/v2/pkg/oci/static"
+	"github.com/sigstore/cosign/v3/pkg/cosign"
+	"github.com/sigstore/cosign/v3/pkg/oci"
+	"github.com/sigstore/cosign/v3/pkg/oci/mutate"
+	ociremote "github.com/sigstore/cosign/v3/pkg/oci/remote"
+	"github.com/sigstore/cosign/v3/pkg/oci/static"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/payload"
 )
@@ -39,11 +40,13 @@ type Registry struct {
 	Requests atomic.Int64
 }
 
-// NewRegistry starts a registry that stops when the test ends.
-func NewRegistry(t testing.TB) *Registry {
+// NewRegistry starts a registry that stops when the test ends. Without options it has no
+// referrers API (referrers go under the tag schema); registry.WithReferrersSupport(true)
+// gives it one.
+func NewRegistry(t testing.TB, opts ...registry.Option) *Registry {
 	t.Helper()
 	r := &Registry{}
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	h := registry.New(append([]registry.Option{registry.Logger(log.New(io.Discard, "", 0))}, opts...)...)
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.Requests.Add(1)
 		h.ServeHTTP(w, req)
