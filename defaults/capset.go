@@ -49,6 +49,21 @@ const (
 type ImageFacts struct {
 	// User is the image's Config.User ("" is root).
 	User string
+	// ID is the image's ID (the digest of its config); RepoDigests are repo@sha256:… of the
+	// manifests it was pulled by.
+	ID          string
+	RepoDigests []string
+}
+
+// Digests are every digest the image is known by: its ID and its repo digests' digests.
+func (f *ImageFacts) Digests() []string {
+	out := []string{f.ID}
+	for _, rd := range f.RepoDigests {
+		if _, d, ok := strings.Cut(rd, "@"); ok {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // CapabilityChoice says which capabilities were given back after the drop, and why; explain

@@ -2,6 +2,7 @@ package defaults
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -51,7 +52,10 @@ type Addition struct {
 // Change is what the policy sets on an allowed request, for each door to apply in its own way
 // (the CLI renders flags, the API door changes the body).
 type Change struct {
-	Add []Addition `json:"add"`
+	// Image, where set, is the image (by ID) the decision was made for: a content-bound
+	// exception applied, so a door must create the container from exactly that image.
+	Image string     `json:"image,omitempty"`
+	Add   []Addition `json:"add"`
 	// Remove are the From of user settings dropped because they mean the default already (the
 	// guide's seccomp=default, which docker reads as a file name).
 	Remove []string `json:"remove"`
@@ -160,6 +164,7 @@ func (d *decider) finish() Decision {
 		}
 		out.Violations = append(out.Violations, v)
 	}
+	out.Change = d.change // an exception bound to content pins the image
 	out.Allowed = len(out.Violations) == 0 || d.p.Mode == ModeWarn
 	return out
 }
@@ -222,6 +227,19 @@ func (d *decider) exception(rule Rule) (reason, note string) {
 			note = fmt.Sprintf("the exception for %s at line %d expired on %s and no longer applies",
 				e.Match, e.Line, e.Expires.Format(time.DateOnly))
 			continue
+		}
+		if len(e.Digests) > 0 {
+			img := d.in.Facts.Image
+			if img == nil {
+				note = fmt.Sprintf("the exception for %s at line %d applies to given digests only, and the image is not on the daemon to be compared: pull it first", e.Match, e.Line)
+				continue
+			}
+			if !slices.ContainsFunc(img.Digests(), func(dg string) bool { return slices.Contains(e.Digests, dg) }) {
+				note = fmt.Sprintf("the exception for %s at line %d applies to given digests only, and this image (%s) is not one of them", e.Match, e.Line, img.ID)
+				continue
+			}
+			// Docker is handed what was judged: the image by its ID, not a name that may move.
+			d.change.Image = img.ID
 		}
 		return e.Reason, ""
 	}

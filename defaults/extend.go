@@ -86,6 +86,12 @@ func weakenings(root *yaml.Node, p, def *Policy) []string {
 			out = append(out, fmt.Sprintf("%s%s: !replace drops the default's %s", at(l.path), strings.Join(l.path, "."), strings.Join(dropped, ", ")))
 		}
 	}
+	for i, e := range p.Exceptions {
+		if len(e.Digests) == 0 && len(e.Allow) > 0 {
+			out = append(out, fmt.Sprintf("line %d: exceptions[%d]: allows %s to any image named like %s, whatever it holds: bind it to content with digests: [sha256:…]",
+				e.Line, i, strings.Join(e.Allow, ", "), e.Match))
+		}
+	}
 	for _, w := range []struct {
 		path []string
 		weak bool

@@ -65,6 +65,12 @@ func qualify(name string) string {
 // index.docker.io is Docker Hub.
 func CanonicalDomain(domain string) string {
 	domain = strings.ToLower(domain)
+	// A port is a number: ":05000" is port 5000 to the daemon that dials it.
+	if host, port, ok := strings.Cut(domain, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
+		if p := strings.TrimLeft(port, "0"); p != "" {
+			domain = host + ":" + p
+		}
+	}
 	domain = strings.TrimSuffix(strings.TrimSuffix(domain, ":443"), ":80")
 	if domain == "index.docker.io" || domain == "registry-1.docker.io" {
 		domain = "docker.io"

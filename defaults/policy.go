@@ -201,8 +201,11 @@ type ScanIgnore struct {
 
 // Exception lifts named rules for images matching a pattern, until it expires.
 type Exception struct {
-	Match   string   `yaml:"match"`
-	Allow   []string `yaml:"allow"`
+	Match string   `yaml:"match"`
+	Allow []string `yaml:"allow"`
+	// Digests bind the exception to content: it applies only to an image whose ID or repo
+	// digest is one of them, so a retagged image named like Match gets nothing.
+	Digests []string `yaml:"digests"`
 	Reason  string   `yaml:"reason"`
 	Expires Date     `yaml:"expires"`
 	Line    int      `yaml:"-"`

@@ -128,6 +128,11 @@ func (p *Policy) validate() error {
 	}
 	for i, e := range p.Exceptions {
 		where := fmt.Sprintf("exceptions[%d] (line %d)", i, e.Line)
+		for _, dg := range e.Digests {
+			if !validDigest(dg) {
+				bad("%s: digests: %q is not a sha256 digest (sha256: and 64 hex digits)", where, dg)
+			}
+		}
 		if e.Match == "" {
 			bad("%s: match is required", where)
 		} else if err := checkPattern(e.Match); err != nil {
@@ -250,4 +255,18 @@ func joinRules(rs []Rule) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ", ")
+}
+
+// validDigest reports whether d is sha256: and 64 lower-case hex digits.
+func validDigest(d string) bool {
+	hex, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for _, c := range hex {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

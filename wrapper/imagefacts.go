@@ -9,7 +9,8 @@ import (
 	"sdocker/defaults"
 )
 
-// InspectImage asks the daemon what the decision needs to know of an image (its USER). It
+// InspectImage asks the daemon what the decision needs to know of an image (its USER, and its
+// ID and repo digests, which content-bound exceptions name). It
 // returns nil, and no error, when the daemon does not have the image: docker pulls it later, and
 // the decision says what it assumed.
 func InspectImage(ctx context.Context, api Getter, image string) (*defaults.ImageFacts, error) {
@@ -17,7 +18,9 @@ func InspectImage(ctx context.Context, api Getter, image string) (*defaults.Imag
 		return nil, nil
 	}
 	var img struct {
-		Config struct{ User string }
+		ID          string `json:"Id"`
+		RepoDigests []string
+		Config      struct{ User string }
 	}
 	err := api.Get(ctx, "/images/"+url.PathEscape(image)+"/json", &img)
 	if errors.Is(err, ErrNotFound) {
@@ -26,5 +29,5 @@ func InspectImage(ctx context.Context, api Getter, image string) (*defaults.Imag
 	if err != nil {
 		return nil, fmt.Errorf("inspecting image %s for its user: %w", image, err)
 	}
-	return &defaults.ImageFacts{User: img.Config.User}, nil
+	return &defaults.ImageFacts{User: img.Config.User, ID: img.ID, RepoDigests: img.RepoDigests}, nil
 }

@@ -108,6 +108,9 @@ func forward(argv []string, e env) error {
 		if ed.Image, err = checkImage(ctx, e, p, inv, eng); err != nil {
 			return err
 		}
+		if ed.Image == "" {
+			ed.Image = d.Change.Image // a content-bound exception: exactly the image judged
+		}
 	}
 	for _, a := range d.Change.Add {
 		if a.Field == defaults.FieldNetworkMode && p.Runtime.Network.Create {

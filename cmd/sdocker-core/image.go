@@ -70,8 +70,9 @@ type target struct {
 	verifiable bool
 }
 
-// imageID matches what docker may take as an image ID: a full ID or a prefix of its hex.
-var imageID = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|[0-9a-f]{12,64})$`)
+// imageID matches what the daemon may take as an image ID: the ID or any prefix of its hex,
+// with or without sha256: (the daemon looks a name up first, then an ID by prefix).
+var imageID = regexp.MustCompile(`^(sha256:)?[0-9a-f]{1,64}$`)
 
 // ruleTarget finds the name whose rule applies. IMAGE is usually that name; but an image ID
 // names no repository, so a local image given by ID is judged by the names the daemon knows it

@@ -108,6 +108,8 @@ func TestBypassImageIDSkipsTheRepositoryRule(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, image string }{
 		{"short ID", strings.TrimPrefix(id, "sha256:")[:12]},
+		{"a prefix of 4", strings.TrimPrefix(id, "sha256:")[:4]},
+		{"sha256: and a prefix", id[:len("sha256:")+6]},
 		{"full ID", id},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
