@@ -25,6 +25,7 @@ import (
 type Engine struct {
 	base   string
 	client *http.Client
+	info   *Info // the daemon's answer to GET /info, once asked
 }
 
 // ErrNotFound is returned for a 404 from the daemon.
@@ -185,10 +186,16 @@ func (c *Engine) Get(ctx context.Context, path string, out any) error {
 	return c.do(ctx, http.MethodGet, path, nil, out)
 }
 
-// Info returns the daemon's information.
+// Info returns the daemon's information, asked once per Engine (one command).
 func (c *Engine) Info(ctx context.Context) (Info, error) {
+	if c.info != nil {
+		return *c.info, nil
+	}
 	var i Info
 	err := c.do(ctx, http.MethodGet, "/info", nil, &i)
+	if err == nil {
+		c.info = &i
+	}
 	return i, err
 }
 

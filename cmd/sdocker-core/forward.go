@@ -69,7 +69,7 @@ func forward(argv []string, e env) error {
 		in.Homes, in.Exists = wrapper.HostHomes(), wrapper.HostPathExists
 	}
 	if inv.Command == "run" || inv.Command == "create" {
-		facts, err := daemonFacts(ctx, eng, ep, e)
+		facts, err := daemonFacts(ctx, eng, e)
 		if err != nil {
 			return err
 		}
@@ -187,28 +187,13 @@ func cwd() string {
 	return d
 }
 
-// factsTTL is how long the daemon's facts are reused. GET /info costs the daemon ~10 ms, a
-// fortieth of a container start; the facts change only when the daemon is reconfigured and
-// restarted, and docker applies its own AppArmor and seccomp defaults meanwhile.
-const factsTTL = 30 * time.Second
-
-// daemonFacts asks the daemon what the decision needs to know, or reuses what it said less than
-// factsTTL ago.
-func daemonFacts(ctx context.Context, eng *wrapper.Engine, ep wrapper.Endpoint, e env) (defaults.Facts, error) {
-	var cache *verify.Cache
-	key := "daemon-facts/v3 " + ep.Host
-	if dir, err := verify.DefaultCacheDir(e.getenv, "daemon"); err == nil {
-		cache = &verify.Cache{Dir: dir}
-		var f defaults.Facts
-		if cache.Get(key, &f) {
-			return f, nil
-		}
-	}
-	f, err := askFacts(ctx, eng, e)
-	if err == nil && cache != nil {
-		_ = cache.Put(key, f, factsTTL) // a cache that cannot be written costs a request, no more
-	}
-	return f, err
+// daemonFacts asks the daemon what the decision needs to know, afresh for every command: facts
+// read back from a file the user can write could be made to say what weakens the decision (a
+// built-in seccomp default, another default runtime, a log driver that needs no rotation).
+// GET /info costs the daemon about 10 ms, a fiftieth of a container start, and is asked once
+// per command (the Engine keeps its answer for the scan gate).
+func daemonFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, error) {
+	return askFacts(ctx, eng, e)
 }
 
 func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, error) {
