@@ -192,8 +192,8 @@ func scanOne(ctx context.Context, in verify.ScanInput, image string, o scanOptio
 		img, host, err := local.find(ctx, image)
 		taken := err == nil
 		if taken {
-			if taken, err = img.takenFor(asked); err == nil && !taken {
-				err = fmt.Errorf("the local image %s is for %s, not %s", image, img.platform(), asked)
+			if taken, err = img.TakenFor(asked); err == nil && !taken {
+				err = fmt.Errorf("the local image %s is for %s, not %s", image, img.Platform(), asked)
 			}
 		}
 		switch {
@@ -260,8 +260,8 @@ func newLocalImages(e env) *localImages {
 func (l *localImages) getenv(name string) string { return l.e.getenv(name) }
 
 // find returns the local image and the daemon host trivy should read it from.
-func (l *localImages) find(ctx context.Context, image string) (localImage, string, error) {
-	var img localImage
+func (l *localImages) find(ctx context.Context, image string) (verify.LocalImage, string, error) {
+	var img verify.LocalImage
 	if l.fail != nil {
 		return img, "", fmt.Errorf("finding local image %s: %w", image, l.fail)
 	}

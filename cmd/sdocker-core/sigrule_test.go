@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sdocker/defaults"
+	"sdocker/verify"
 )
 
 // A rule's attestations reach the helper resolved: short names as URIs, relative paths beside
@@ -48,11 +49,11 @@ images:
 			if err != nil {
 				t.Fatal(err)
 			}
-			sr, err := signatureRule(p, p.ImageRule("registry.example.com/a/b:1"), "registry.example.com/a/b:1", false)
+			sr, err := verify.SignatureRule(p, p.ImageRule("registry.example.com/a/b:1"), "registry.example.com/a/b:1", false)
 			if err != nil || sr == nil {
 				t.Fatalf("signatureRule: %v, %v", sr, err)
 			}
-			got, _ := json.Marshal(sr.rule.Attestations)
+			got, _ := json.Marshal(sr.Rule.Attestations)
 			want := []byte(tc.want)
 			want = []byte(strings.ReplaceAll(string(want), "DIR", dir))
 			if string(got) != string(want) {

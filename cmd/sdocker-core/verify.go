@@ -64,7 +64,7 @@ func (o *verifyOptions) Run(c *cobra.Command, e env, images []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dct := contentTrust(e.getenv)
+	dct := verify.ContentTrust(e.getenv)
 	var inv wrapper.Invocation
 	checker := signatureChecker(e)
 	var results []verifyResult
@@ -81,7 +81,7 @@ func (o *verifyOptions) Run(c *cobra.Command, e env, images []string) error {
 			continue
 		}
 		ref, _ := verify.ParseRef(img)
-		fmt.Fprintln(e.stdout, verifiedLine(ref, verify.SigResponse{Digest: res.Digest, Signers: res.Signers,
+		fmt.Fprintln(e.stdout, verify.VerifiedLine(ref, verify.SigResponse{Digest: res.Digest, Signers: res.Signers,
 			Verified: res.Signatures, Attestations: res.Attestations, Cached: res.Cached}))
 	}
 	if format == "json" {
@@ -114,7 +114,7 @@ func verifyOne(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invo
 		return fail(err)
 	}
 	rule := p.ImageRule(img)
-	sr, err := signatureRule(p, rule, img, dct || p.ContentTrust != nil)
+	sr, err := verify.SignatureRule(p, rule, img, dct || p.ContentTrust != nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -122,8 +122,8 @@ func verifyOne(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invo
 		return fail(&verify.SigError{Class: verify.ClassPolicy, Message: fmt.Sprintf(
 			"the policy (%s) requires no signature for %s and has no content_trust section: nothing to verify against", p.Source, img)})
 	}
-	res.Rule = sr.name
-	resp, err := c.Check(ctx, verify.SigRequest{Reference: img, Rule: sr.rule, DockerConfig: inv.ConfigDir(e.getenv)}, true)
+	res.Rule = sr.Name
+	resp, err := c.Check(ctx, verify.SigRequest{Reference: img, Rule: sr.Rule, DockerConfig: inv.ConfigDir(e.getenv)}, true)
 	if err != nil {
 		return fail(err)
 	}
