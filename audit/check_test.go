@@ -47,7 +47,7 @@ func TestRenderGolden(t *testing.T) {
 			if err := Render(&b, r, format, "test"); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "weak."+format, b.Bytes())
+			checkGolden(t, "weak."+format, b.Bytes())
 		})
 	}
 }

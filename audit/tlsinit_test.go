@@ -122,7 +122,7 @@ func TestDaemonConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "daemon-fragment.json", got)
+	checkGolden(t, "daemon-fragment.json", got)
 }
 
 func TestListenPort(t *testing.T) {

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,9 +9,8 @@ import (
 	"time"
 
 	"sdocker/defaults"
+	"sdocker/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func rawFindings() []Finding {
 	return []Finding{
@@ -125,17 +123,5 @@ func TestRenderRefusalGolden(t *testing.T) {
 	judge(rep, rawFindings(), rule, now)
 	got := renderRefusal(rep, now) + "\n--- summary of a pass ---\n" + RenderSummary(&ScanReport{Name: "app", FailOn: "high",
 		Counts: map[string]int{"LOW": 2}, CacheHit: true})
-	golden := filepath.Join("testdata", "scan", "refusal.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got+"\n" != string(want) {
-		t.Errorf("refusal differs from %s (go test -run Golden -update):\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "scan", "refusal.golden"), []byte(got+"\n"))
 }

@@ -10,9 +10,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"sdocker/wrapper/argv"
 )
 
 // Cache lifetimes: a verified digest stays verified for DigestTTL; a tag is trusted to point at
@@ -113,20 +114,10 @@ func RuleKey(r SigRule) (string, error) {
 // FindHelper locates sdocker-verify: $SDOCKER_VERIFY, then next to the running executable,
 // then on PATH.
 func FindHelper(getenv func(string) string) (string, error) {
-	if p := getenv("SDOCKER_VERIFY"); p != "" {
+	if p, ok := argv.FindCompanion(HelperName, "SDOCKER_VERIFY", getenv); ok {
 		return p, nil
 	}
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), HelperName)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(HelperName)
-	if err != nil {
-		return "", SigErrorf(ClassUnverifiable, "the %s helper was found neither next to sdocker nor on PATH (set SDOCKER_VERIFY)", HelperName)
-	}
-	return p, nil
+	return "", SigErrorf(ClassUnverifiable, "the %s helper was found neither next to sdocker nor on PATH (set SDOCKER_VERIFY)", HelperName)
 }
 
 func (c *SigChecker) runHelper(ctx context.Context, req SigRequest) (SigResponse, error) {

@@ -2,14 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"sdocker/internal/golden"
+)
 
 // runInProcess runs sdocker's command dispatch without exec'ing anything.
 func runInProcess(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -25,21 +24,9 @@ func runInProcess(t *testing.T, args ...string) (stdout, stderr string, code int
 	return out.String(), errb.String(), code
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "explain", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "explain", name+".golden"), []byte(got))
 }
 
 func TestExplainGolden(t *testing.T) {
@@ -61,7 +48,7 @@ func TestExplainGolden(t *testing.T) {
 			if code != tc.code || errOut != "" {
 				t.Fatalf("exit %d (want %d), stderr %q", code, tc.code, errOut)
 			}
-			golden(t, tc.name, out)
+			checkGolden(t, tc.name, out)
 		})
 	}
 }

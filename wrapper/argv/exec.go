@@ -64,22 +64,31 @@ const CoreName = "sdocker-core"
 
 // FindCore returns sdocker-core: $SDOCKER_CORE, else next to this executable, else on PATH.
 func FindCore(getenv func(string) string) (string, error) {
-	if p := getenv("SDOCKER_CORE"); p != "" {
+	if p, ok := FindCompanion(CoreName, "SDOCKER_CORE", getenv); ok {
 		return p, nil
 	}
+	return "", fmt.Errorf("%s not found next to %s or on PATH; install it beside sdocker or set SDOCKER_CORE", CoreName, executable())
+}
+
+// FindCompanion finds one of sdocker's own binaries: the one the environment variable names,
+// else the one next to this executable, else the first executable of that name on PATH.
+func FindCompanion(name, envVar string, getenv func(string) string) (string, bool) {
+	if p := getenv(envVar); p != "" {
+		return p, true
+	}
 	if self := executable(); self != "" {
-		p := filepath.Join(filepath.Dir(self), CoreName)
+		p := filepath.Join(filepath.Dir(self), name)
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
+			return p, true
 		}
 	}
 	for _, dir := range filepath.SplitList(getenv("PATH")) {
-		p := filepath.Join(dir, CoreName)
+		p := filepath.Join(dir, name)
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
+			return p, true
 		}
 	}
-	return "", fmt.Errorf("%s not found next to %s or on PATH; install it beside sdocker or set SDOCKER_CORE", CoreName, executable())
+	return "", false
 }
 
 // ExecCore replaces this process with sdocker-core, telling it which front sent it.
