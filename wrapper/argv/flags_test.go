@@ -84,6 +84,22 @@ func TestTablesMatchInstalledDocker(t *testing.T) {
 		{[]string{"exec"}, CommandFlags("exec")},
 		{[]string{"update"}, CommandFlags("update")},
 		{[]string{"pull"}, CommandFlags("pull")},
+		{[]string{"start"}, CommandFlags("start")},
+		{[]string{"container", "start"}, CommandFlags("start")},
+		{[]string{"restart"}, CommandFlags("restart")},
+		{[]string{"container", "restart"}, CommandFlags("restart")},
+		{[]string{"network", "connect"}, CommandFlags("network connect")},
+		{[]string{"build"}, CommandFlags("build")},
+		{[]string{"builder", "build"}, CommandFlags("build")},
+		{[]string{"image", "build"}, CommandFlags("build")},
+		{[]string{"plugin", "install"}, CommandFlags("plugin install")},
+		{[]string{"plugin", "create"}, CommandFlags("plugin create")},
+		{[]string{"plugin", "enable"}, CommandFlags("plugin enable")},
+		{[]string{"plugin", "set"}, CommandFlags("plugin set")},
+		{[]string{"plugin", "upgrade"}, CommandFlags("plugin upgrade")},
+		{[]string{"service", "create"}, CommandFlags("service create")},
+		{[]string{"service", "update"}, CommandFlags("service update")},
+		{[]string{"stack", "deploy"}, CommandFlags("stack deploy")},
 	} {
 		t.Run(strings.Join(tc.cmd, "-"), func(t *testing.T) {
 			got, want := helpTable(t, docker, tc.cmd...), tableOf(tc.table)
