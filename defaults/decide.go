@@ -87,6 +87,8 @@ func Decide(in Input) Decision {
 		d.privileged()
 	case KindUpdate:
 		d.resources()
+	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit:
+		d.decideMore()
 	default:
 		d.privileged()
 		d.capabilities()
@@ -98,6 +100,7 @@ func Decide(in Input) Decision {
 		d.resources()
 		d.logging()
 	}
+	d.restartPolicy()
 	return d.finish()
 }
 

@@ -62,6 +62,7 @@ type Runtime struct {
 	Network   Network   `yaml:"network"`
 	Logging   Logging   `yaml:"logging"`
 	Deny      Deny      `yaml:"deny"`
+	Builds    Builds    `yaml:"builds"`
 }
 
 // Capabilities: what is dropped, and which additions are allowed.

@@ -34,6 +34,8 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 		r.Kind, r.Image = defaults.KindExec, ""
 	case "update":
 		r.Kind, r.Image = defaults.KindUpdate, ""
+	case "build":
+		r.Kind = defaults.KindBuild
 	}
 	str := func(o Occurrence) *defaults.Val[string] { return &defaults.Val[string]{Value: o.Value, From: o.Typed} }
 	for _, o := range inv.Flags {
@@ -107,6 +109,10 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 			r.Runtime = str(o)
 		case "cgroup-parent":
 			r.CgroupParent = str(o)
+		case "restart":
+			// on-failure:3 is the on-failure policy with a retry count.
+			name, _, _ := strings.Cut(o.Value, ":")
+			r.RestartPolicy = &defaults.Val[string]{Value: name, From: o.Typed}
 		}
 		if err != nil {
 			return defaults.Request{}, err

@@ -57,7 +57,7 @@ var decided = map[string]string{
 	"start": "start", "container start": "start",
 	"restart": "restart", "container restart": "restart",
 	"network connect": "network connect",
-	"build": "build", "builder build": "build", "image build": "build",
+	"build":           "build", "builder build": "build", "image build": "build",
 	"plugin install": "plugin install", "plugin create": "plugin create", "plugin enable": "plugin enable",
 	"plugin set": "plugin set", "plugin upgrade": "plugin upgrade",
 	"service create": "service create", "service update": "service update",
