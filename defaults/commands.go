@@ -49,7 +49,7 @@ func (d *decider) decideMore() bool {
 		d.swappable()
 	case KindConnect:
 		d.namespaces()
-		d.network()
+		d.connect()
 	case KindBuild:
 		d.namespaces()
 		d.securityOpts()
@@ -79,6 +79,19 @@ func (d *decider) decideMore() bool {
 		return false
 	}
 	return true
+}
+
+// connect refuses joining the default bridge, where every container reaches every other one.
+func (d *decider) connect() {
+	for _, s := range d.r.Networks {
+		switch strings.ToLower(s.Value) {
+		case "bridge", "default":
+			if !d.p.Runtime.Network.AllowDefaultBridge {
+				d.refuse(RuleNetwork, FieldNetworkMode, s.From, "connect it to a user-defined network (docker network create NAME), "+
+					"or set runtime.network.allow_default_bridge: true in the policy", "the default bridge lets every container reach every other one (guide §8)")
+			}
+		}
+	}
 }
 
 // swappable refuses, at start, every host source someone other than root can replace: the
@@ -118,7 +131,9 @@ func (d *decider) restartPolicy() {
 // limits where the build names none. The builder has no process limit to give.
 func (d *decider) buildLimits() {
 	res := d.p.Runtime.Resources
-	hint := func(what string) string { return "ask for at most " + what + ", or leave it out to get the policy's limit" }
+	hint := func(what string) string {
+		return "ask for at most " + what + ", or leave it out to get the policy's limit"
+	}
 	if s := d.r.Memory; s != nil && s.Value > 0 && res.MaxMemory > 0 && s.Value > int64(res.MaxMemory) {
 		d.refuse(RuleResources, FieldMemory, s.From, hint(res.MaxMemory.String()), "memory %s is above the policy's maximum of %s", quantity(s), res.MaxMemory)
 	}

@@ -35,7 +35,13 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 	case "update":
 		r.Kind, r.Image = defaults.KindUpdate, ""
 	case "build":
+		// A build is judged under its first tag, for the policy's exceptions.
 		r.Kind = defaults.KindBuild
+		for _, o := range inv.Flags {
+			if o.Flag.Name == "tag" && r.Image == "" {
+				r.Image = o.Value
+			}
+		}
 	}
 	str := func(o Occurrence) *defaults.Val[string] { return &defaults.Val[string]{Value: o.Value, From: o.Typed} }
 	for _, o := range inv.Flags {

@@ -12,7 +12,9 @@ import (
 // forwardSwarm decides service create, service update and stack deploy where swarm is active;
 // elsewhere docker refuses them itself ("This node is not a swarm manager").
 func forwardSwarm(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.Invocation, eng *wrapper.Engine) error {
-	var info struct{ Swarm struct{ LocalNodeState string } }
+	var info struct {
+		Swarm struct{ LocalNodeState string }
+	}
 	if err := eng.Get(ctx, "/info", &info); err != nil {
 		return fmt.Errorf("asking the daemon whether swarm is active: %w", err)
 	}
