@@ -1,0 +1,192 @@
+package wrapper_test
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/moby/moby/api/types/plugin"
+
+	"sdocker/defaults"
+	"sdocker/wrapper"
+)
+
+func TestStartRequestReadsWhatTheDaemonWillMount(t *testing.T) {
+	api := answers(map[string]string{
+		"/containers/c1/json": `{"Name":"/c1","Config":{"Image":"app:1"},"HostConfig":{"RestartPolicy":{"Name":"always"}},
+			"Mounts":[{"Type":"bind","Source":"/home/u/data","Destination":"/d","RW":true},
+			          {"Type":"volume","Name":"v1","Destination":"/v","Driver":"local","RW":false},
+			          {"Type":"tmpfs","Destination":"/t"}]}`,
+		"/volumes/v1": `{"Driver":"local","Options":{"type":"none","o":"bind","device":"/srv/v1"}}`,
+	})
+	var asked []string
+	swap := func(p string) (string, error) {
+		asked = append(asked, p)
+		if strings.HasPrefix(p, "/home/u") {
+			return "/home/u is owned by uid 1000", nil
+		}
+		return "", nil
+	}
+	r, err := wrapper.StartRequest(context.Background(), api, wrapper.StartInput{Typed: "c1", Swappable: swap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != defaults.KindStart || r.Image != "app:1" || r.RestartPolicy == nil || r.RestartPolicy.Value != "always" {
+		t.Fatalf("request = %+v", r)
+	}
+	if len(r.Mounts) != 2 || r.Mounts[0].Swappable == "" || r.Mounts[1].Swappable != "" || !r.Mounts[1].ReadOnly {
+		t.Fatalf("mounts = %+v", r.Mounts)
+	}
+	if want := []string{"/home/u/data", "/srv/v1"}; !reflect.DeepEqual(asked, want) {
+		t.Fatalf("asked who can swap %v, want %v (the bind and the volume's device)", asked, want)
+	}
+	// Another host's directories cannot be examined: every host source counts as swappable.
+	r, err = wrapper.StartRequest(context.Background(), api, wrapper.StartInput{Typed: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Mounts[0].Swappable == "" || r.Mounts[1].Swappable == "" {
+		t.Fatalf("remote daemon: mounts = %+v, want both swappable", r.Mounts)
+	}
+}
+
+func TestPluginSettingsAndConfig(t *testing.T) {
+	got := wrapper.PluginSettings([]string{"DEBUG=1", "data.source=/etc", "gpu.path=/dev/nvidia0", "args=-v", "novalue"})
+	want := []defaults.PluginPrivilege{{Name: "mount", Value: []string{"/etc"}}, {Name: "device", Value: []string{"/dev/nvidia0"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("PluginSettings = %v, want %v", got, want)
+	}
+	src, set, dev := "/etc", "/srv/data", "/dev/fuse"
+	var cfg plugin.Config
+	cfg.Network.Type = "host"
+	cfg.PidHost = true
+	cfg.Mounts = []plugin.Mount{{Source: &src}, {Source: nil}}
+	cfg.Linux.Devices = []plugin.Device{{Path: &dev}}
+	cfg.Linux.AllowAllDevices = true
+	cfg.Linux.Capabilities = []string{"CAP_SYS_ADMIN"}
+	names := func(ps []defaults.PluginPrivilege) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Name+"="+strings.Join(p.Value, ","))
+		}
+		return out
+	}
+	if got, want := names(wrapper.PluginConfigPrivileges(cfg, nil)), []string{"network=host", "host pid namespace=true", "mount=/etc",
+		"device=/dev/fuse", "allow-all-devices=true", "capabilities=CAP_SYS_ADMIN"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("config privileges = %v, want %v", got, want)
+	}
+	// An installed plugin mounts what its settings say now, not what its config said.
+	settings := &plugin.Settings{Mounts: []plugin.Mount{{Source: &set}}}
+	if got := names(wrapper.PluginConfigPrivileges(cfg, settings)); got[2] != "mount=/srv/data" {
+		t.Fatalf("with settings: %v, want the settings' mount", got)
+	}
+}
+
+func TestStackRequests(t *testing.T) {
+	yml := `version: "3.8"
+services:
+  web:
+    image: app:1
+    cap_add: [SYS_ADMIN]
+    network_mode: host
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+      - ./data:/data
+      - hostetc:/h
+    deploy:
+      resources:
+        limits: {memory: 16g, cpus: "0.5"}
+  ok:
+    image: app:2
+volumes:
+  hostetc:
+    driver: local
+    driver_opts: {type: none, o: bind, device: "${ETC}"}
+`
+	rs, err := wrapper.StackRequests(wrapper.StackInput{Name: "stack.yml", Data: []byte(yml), WorkingDir: "/srv/app", Environment: map[string]string{"ETC": "/etc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 {
+		t.Fatalf("%d requests, want 2", len(rs))
+	}
+	web := rs[0]
+	if web.Image != "app:1" {
+		web = rs[1]
+	}
+	d := defaults.Decide(defaults.Input{Policy: mustPolicy(t, ""), Request: web})
+	if got, want := rules(d.Violations), []string{"capabilities", "host-namespaces", "mounts", "mounts", "resources"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("web: rules = %v, want %v (%+v)", got, want, d.Violations)
+	}
+	for _, m := range web.Mounts {
+		if m.Target == "/data" && m.Source != "/srv/app/data" {
+			t.Errorf("relative bind read as %q, want it from the file's directory", m.Source)
+		}
+	}
+	if !strings.Contains(d.Violations[0].From, "stack.yml: services.web.") {
+		t.Errorf("violation names %q, want the file and the service's key", d.Violations[0].From)
+	}
+}
+
+func TestServiceRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		rules      []string
+		added      []string
+	}{
+		{name: "create gets what a service can be given", line: "service create app:1", rules: []string{},
+			added: []string{"--cap-drop=ALL", "--limit-memory=1g", "--limit-cpu=1", "--limit-pids=512", "--log-opt=max-size=10m", "--log-opt=max-file=3"}},
+		{name: "create with a bind of the docker socket", line: "service create --mount type=bind,src=/run/docker.sock,dst=/s app:1", rules: []string{"mounts"}},
+		{name: "create on the host's network", line: "service create --network host app:1", rules: []string{"host-namespaces"}},
+		{name: "create above the maxima", line: "service create --limit-memory 64g --limit-pids 0 app:1", rules: []string{"resources", "resources"}},
+		{name: "update adds a capability", line: "service update --cap-add SYS_ADMIN s1", rules: []string{"capabilities"}},
+		{name: "update adds a mount of /etc", line: "service update s1 --mount-add type=bind,src=/etc,dst=/e", rules: []string{"mounts"}},
+		{name: "update adds the host's network", line: "service update --network-add name=host s1", rules: []string{"host-namespaces"}},
+		{name: "update within the policy", line: "service update --limit-memory 2g s1", rules: []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv, err := wrapper.Parse(strings.Fields(tc.line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := wrapper.ServiceRequest(inv, "/work")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := defaults.Decide(defaults.Input{Policy: mustPolicy(t, ""), Request: r, Facts: defaults.AssumedFacts()})
+			if got := rules(d.Violations); !reflect.DeepEqual(got, tc.rules) {
+				t.Fatalf("rules = %v, want %v", got, tc.rules)
+			}
+			if tc.added != nil {
+				ed, _ := wrapper.ServiceEdit(d)
+				if !reflect.DeepEqual(ed.Add, tc.added) {
+					t.Fatalf("added = %v, want %v", ed.Add, tc.added)
+				}
+			}
+		})
+	}
+}
+
+func mustPolicy(t *testing.T, yaml string) *defaults.Policy {
+	t.Helper()
+	src := []byte(yaml)
+	if yaml == "" {
+		src = defaults.DefaultPolicyYAML()
+	}
+	p, err := defaults.Parse(src, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func rules(vs []defaults.Violation) []string {
+	out := []string{}
+	for _, v := range vs {
+		out = append(out, string(v.Rule))
+	}
+	sort.Strings(out)
+	return out
+}
