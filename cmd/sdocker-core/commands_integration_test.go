@@ -236,3 +236,66 @@ func TestPluginCommandsAreDecided(t *testing.T) {
 		t.Fatalf("the plugin's mount now points at %s", out)
 	}
 }
+
+// TestSwarmCommandsAreDecided runs a private dockerd as a one-node swarm (never the host's).
+func TestSwarmCommandsAreDecided(t *testing.T) {
+	// Where swarm is not active, docker refuses service create itself.
+	if r := sdocker(t, "service", "create", "--mount", "type=bind,src=/etc,dst=/e", testImage); r.code == 0 || strings.Contains(r.stderr, "rule mounts") {
+		t.Fatalf("service create without a swarm: %+v, want docker's own error", r)
+	}
+	d := startDaemon(t, map[string]any{}, false)
+	d.docker(t, "swarm", "init", "--advertise-addr", "127.0.0.1")
+	sd := func(args ...string) result { return sdocker(t, append([]string{"-H", d.host()}, args...)...) }
+	services := func() string { return d.docker(t, "service", "ls", "--format", "{{.Name}}") }
+
+	for _, tc := range []struct {
+		args []string
+		rule string
+	}{
+		{[]string{"service", "create", "-d", "--no-resolve-image", "--name", "bad1", "--mount", "type=bind,src=/var/run/docker.sock,dst=/s", testImage, "sleep"}, "rule mounts"},
+		{[]string{"service", "create", "-d", "--no-resolve-image", "--name", "bad2", "--cap-add", "SYS_ADMIN", testImage, "sleep"}, "rule capabilities"},
+		{[]string{"service", "create", "-d", "--no-resolve-image", "--name", "bad3", "--network", "host", testImage, "sleep"}, "rule host-namespaces"},
+	} {
+		if r := sd(tc.args...); r.code != 125 || !strings.Contains(r.stderr, tc.rule) {
+			t.Errorf("%q: %+v, want a refusal (%s)", tc.args, r, tc.rule)
+		}
+	}
+	if s := services(); s != "" {
+		t.Fatalf("refused services exist: %s", s)
+	}
+	if r := sd("service", "create", "-d", "--no-resolve-image", "--name", "ok", testImage, "sleep"); r.code != 0 {
+		t.Fatalf("service create: %+v", r)
+	}
+	spec := d.docker(t, "service", "inspect", "-f", "{{json .Spec.TaskTemplate}}", "ok")
+	for _, want := range []string{`"CapabilityDrop":["ALL"]`, `"MemoryBytes":1073741824`, `"NanoCPUs":1000000000`} {
+		if !strings.Contains(spec, want) {
+			t.Errorf("service ok's task template lacks %s: %s", want, spec)
+		}
+	}
+	if r := sd("service", "update", "-d", "ok", "--cap-add", "SYS_ADMIN"); r.code != 125 || !strings.Contains(r.stderr, "rule capabilities") {
+		t.Fatalf("service update --cap-add SYS_ADMIN: %+v, want a refusal", r)
+	}
+
+	dir := rootOwnedDir(t)
+	write := func(name, yml string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(yml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bad := write("bad.yml", "version: \"3.8\"\nservices:\n  web:\n    image: "+testImage+"\n    command: [sleep]\n    volumes: [\"/etc:/host-etc\"]\n")
+	if r := sd("stack", "deploy", "--resolve-image", "never", "-c", bad, "bad"); r.code != 125 || !strings.Contains(r.stderr, "rule mounts") ||
+		!strings.Contains(r.stderr, "services.web.volumes") {
+		t.Fatalf("stack deploy with a bind of /etc: %+v, want a refusal naming the service's key", r)
+	}
+	os.Mkdir(filepath.Join(dir, "data"), 0o755)
+	good := write("good.yml", "version: \"3.8\"\nservices:\n  app:\n    image: "+testImage+"\n    command: [sleep]\n    volumes: [\"./data:/data\"]\n")
+	if r := sd("stack", "up", "--resolve-image", "never", "-c", good, "good"); r.code != 0 {
+		t.Fatalf("stack deploy of a stack the policy allows: %+v", r)
+	}
+	mounts := d.docker(t, "service", "inspect", "-f", "{{json .Spec.TaskTemplate.ContainerSpec.Mounts}}", "good_app")
+	if !strings.Contains(mounts, `"Source":"`+filepath.Join(dir, "data")+`"`) {
+		t.Fatalf("the deployed stack's bind is %s, want %s (relative to the compose file)", mounts, filepath.Join(dir, "data"))
+	}
+}
