@@ -158,7 +158,7 @@ func (d *decider) buildLimits() {
 	}
 }
 
-// PluginPrivilege is one privilege a plugin asks for, as GET /plugins/privilege reports it
+// PluginPrivilege is one privilege a plugin asks for, as GET /plugins/privileges reports it
 // and `docker plugin install` lists it (moby's computePrivileges): network (its type), host
 // pid namespace, host ipc namespace, mount (a host path), device (a host path),
 // allow-all-devices, capabilities.

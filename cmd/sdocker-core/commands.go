@@ -138,7 +138,7 @@ func pluginRequests(ctx context.Context, eng *wrapper.Engine, inv *wrapper.Invoc
 		}
 		from = "plugin " + ref
 		var remote []defaults.PluginPrivilege
-		if err := eng.Get(ctx, "/plugins/privilege?remote="+url.QueryEscape(ref), &remote); err != nil {
+		if err := eng.Get(ctx, "/plugins/privileges?remote="+url.QueryEscape(ref), &remote); err != nil {
 			return nil, fmt.Errorf("asking the daemon which privileges plugin %s asks for: %w", ref, err)
 		}
 		privs = append(remote, wrapper.PluginSettings(args[i+1:])...)

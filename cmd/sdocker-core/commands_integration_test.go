@@ -2,11 +2,16 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
 )
 
 // These tests prove, against the real dockerd, that the commands beyond run and create that
@@ -297,5 +302,58 @@ func TestSwarmCommandsAreDecided(t *testing.T) {
 	mounts := d.docker(t, "service", "inspect", "-f", "{{json .Spec.TaskTemplate.ContainerSpec.Mounts}}", "good_app")
 	if !strings.Contains(mounts, `"Source":"`+filepath.Join(dir, "data")+`"`) {
 		t.Fatalf("the deployed stack's bind is %s, want %s (relative to the compose file)", mounts, filepath.Join(dir, "data"))
+	}
+}
+
+// TestPluginInstallJudgesTheRemotePrivileges pushes a plugin that asks for the host's network
+// and /etc to a registry on 127.0.0.1 and installs it through sdocker: the privileges the daemon
+// reads from the registry are refused, as is a setting that points a mount at docker's socket.
+func TestPluginInstallJudgesTheRemotePrivileges(t *testing.T) {
+	requireDaemon(t)
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	bad := host + "/sdit/plugin-bad:" + suffix()
+	good := host + "/sdit/plugin-good:" + suffix()
+	for ref, cfg := range map[string]string{
+		bad:  fmt.Sprintf(pluginConfig, "host", `"/etc"`, `[]`),
+		good: fmt.Sprintf(pluginConfig, "none", `null`, `[]`),
+	} {
+		dir := pluginDir(t, cfg)
+		for _, args := range [][]string{{"plugin", "create", ref, dir}, {"plugin", "push", ref}, {"plugin", "rm", ref}} {
+			if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+				t.Fatalf("docker %q: %v\n%s", args, err, out)
+			}
+		}
+	}
+	t.Cleanup(func() {
+		exec.Command("docker", "plugin", "rm", "-f", bad).Run()
+		exec.Command("docker", "plugin", "rm", "-f", good).Run()
+	})
+	r := sdocker(t, "plugin", "install", "--grant-all-permissions", bad)
+	if r.code != 125 || !strings.Contains(r.stderr, "rule host-namespaces") || !strings.Contains(r.stderr, "rule mounts") {
+		t.Fatalf("plugin install of a plugin asking for the host's network and /etc: %+v, want a refusal", r)
+	}
+	if exec.Command("docker", "plugin", "inspect", bad).Run() == nil {
+		t.Fatal("the refused plugin was installed")
+	}
+	if r := sdocker(t, "plugin", "install", "--disable", "--grant-all-permissions", good, "data.source=/run/docker.sock"); r.code != 125 || !strings.Contains(r.stderr, "rule mounts") {
+		t.Fatalf("plugin install with data.source=/run/docker.sock: %+v, want a refusal", r)
+	}
+	if r := sdocker(t, "plugin", "install", "--disable", "--grant-all-permissions", good); r.code != 0 {
+		t.Fatalf("plugin install of a plugin without dangerous privileges: %+v", r)
+	}
+}
+
+// TestFlagsAfterTheContainerAreDecided: docker reads update's and start's flags after their
+// positional arguments too ("update c1 --cpus 64"), and so does sdocker.
+func TestFlagsAfterTheContainerAreDecided(t *testing.T) {
+	requireDaemon(t)
+	c := createdContainer(t)
+	if r := sdocker(t, "update", c, "--cpus", "64"); r.code != 125 || !strings.Contains(r.stderr, "rule resources") {
+		t.Fatalf("update CONTAINER --cpus 64: %+v, want a refusal", r)
+	}
+	if n := inspect(t, c)["HostConfig"].(map[string]any)["NanoCpus"].(float64); n > 4e9 {
+		t.Fatalf("NanoCpus became %v", n)
 	}
 }

@@ -65,7 +65,9 @@ var decided = map[string]string{
 	// BuildKit through buildx: its steps and entitlements travel over gRPC, out of sdocker's
 	// sight, and buildx create starts a privileged builder container. Their flags are buildx's,
 	// which no table here describes: the core decides them without parsing.
+	// dial-stdio and debug reach a builder's gRPC API directly.
 	"buildx build": "buildx", "buildx b": "buildx", "buildx bake": "buildx", "buildx create": "buildx",
+	"buildx dial-stdio": "buildx", "buildx debug": "buildx",
 	"builder bake": "buildx",
 }
 

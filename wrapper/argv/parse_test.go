@@ -95,6 +95,7 @@ func TestParse(t *testing.T) {
 			flags: []occ{}, args: []string{"--allow", "security.insecure", "."}},
 		{name: "builder bake", argv: "builder bake t", command: "buildx", flags: []occ{}, args: []string{"t"}},
 		{name: "buildx ls passes", argv: "buildx ls", command: ""},
+		{name: "buildx dial-stdio", argv: "buildx -D dial-stdio", command: "buildx", flags: []occ{}, args: []string{}},
 		{name: "network ls passes", argv: "network ls", command: ""},
 		{name: "detach is run only", argv: "create -d busybox", err: "unknown shorthand flag: 'd' in -d"},
 		{name: "unknown flag", argv: "run --priviledged busybox", err: "unknown flag: --priviledged"},
