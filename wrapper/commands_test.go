@@ -100,6 +100,12 @@ services:
         limits: {memory: 16g, cpus: "0.5"}
   ok:
     image: app:2
+    networks: [front, hostnet]
+networks:
+  front: {}
+  hostnet:
+    external: true
+    name: host
 volumes:
   hostetc:
     driver: local
@@ -124,6 +130,14 @@ volumes:
 		if m.Target == "/data" && m.Source != "/srv/app/data" {
 			t.Errorf("relative bind read as %q, want it from the file's directory", m.Source)
 		}
+	}
+	other := rs[0]
+	if other.Image == "app:1" {
+		other = rs[1]
+	}
+	// An external network named host, behind any key, is the host's network.
+	if got := rules(defaults.Decide(defaults.Input{Policy: mustPolicy(t, ""), Request: other}).Violations); !reflect.DeepEqual(got, []string{"host-namespaces"}) {
+		t.Errorf("ok (networks: [front, hostnet → host]): rules = %v, want [host-namespaces]", got)
 	}
 	if !strings.Contains(d.Violations[0].From, "stack.yml: services.web.") {
 		t.Errorf("violation names %q, want the file and the service's key", d.Violations[0].From)

@@ -38,12 +38,12 @@ func StackRequests(in StackInput) ([]defaults.Request, error) {
 	}
 	var out []defaults.Request
 	for _, s := range cfg.Services {
-		out = append(out, serviceConfigRequest(in.Name, s, cfg.Volumes))
+		out = append(out, serviceConfigRequest(in.Name, s, cfg))
 	}
 	return out, nil
 }
 
-func serviceConfigRequest(file string, s composetypes.ServiceConfig, volumes map[string]composetypes.VolumeConfig) defaults.Request {
+func serviceConfigRequest(file string, s composetypes.ServiceConfig, cfg *composetypes.Config) defaults.Request {
 	at := func(key, v string) string { return fmt.Sprintf("%s: services.%s.%s: %s", file, s.Name, key, v) }
 	str := func(key, v string) *defaults.Val[string] {
 		if v == "" {
@@ -73,7 +73,15 @@ func serviceConfigRequest(file string, s composetypes.ServiceConfig, volumes map
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		r.Networks = append(r.Networks, defaults.Val[string]{Value: n, From: at("networks", n)})
+		// An external network is the daemon's, by its own name ("host" behind any key); the
+		// others the stack creates as overlays.
+		if nc, ok := cfg.Networks[n]; ok && nc.External.External {
+			real := n
+			if nc.Name != "" {
+				real = nc.Name
+			}
+			r.Networks = append(r.Networks, defaults.Val[string]{Value: real, From: at("networks", n+" (external network "+real+")")})
+		}
 	}
 	for _, v := range s.Volumes {
 		m := defaults.Mount{Type: v.Type, Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly, From: at("volumes", v.Source+":"+v.Target)}
@@ -81,8 +89,10 @@ func serviceConfigRequest(file string, s composetypes.ServiceConfig, volumes map
 			m.Propagation = v.Bind.Propagation
 		}
 		if v.Type == "volume" {
-			if vc, ok := volumes[v.Source]; ok && !vc.External.External {
+			if vc, ok := cfg.Volumes[v.Source]; ok && !vc.External.External {
 				m.Driver, m.Options = vc.Driver, vc.DriverOpts
+			} else if ok && vc.Name != "" {
+				m.Source = vc.Name // the daemon's volume, read from it (ResolveVolumes)
 			}
 			if v.Volume != nil {
 				m.Subpath = v.Volume.Subpath

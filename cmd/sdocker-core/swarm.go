@@ -40,6 +40,12 @@ func forwardSwarm(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.I
 		reqs = []defaults.Request{r}
 	}
 	var edit wrapper.Edit
+	for i := range reqs {
+		// Networks by ID (the host's, the default bridge) and existing volumes are the daemon's.
+		if err := wrapper.ResolveDaemonRefs(ctx, eng, &reqs[i]); err != nil {
+			return err
+		}
+	}
 	for _, r := range reqs {
 		// A service's tasks run on any node of the swarm: host paths are judged by name, not
 		// resolved on this host.
