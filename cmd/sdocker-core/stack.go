@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
@@ -14,7 +19,7 @@ import (
 
 // stackFile is the one compose file of a stack deploy, read once.
 type stackFile struct {
-	in    wrapper.StackInput
+	in    stackInput
 	flags []wrapper.Occurrence // the -c/--compose-file occurrences that named it
 }
 
@@ -44,7 +49,7 @@ func readStack(e env, inv *wrapper.Invocation) (*stackFile, error) {
 			env[k] = v
 		}
 	}
-	sf := &stackFile{flags: flags, in: wrapper.StackInput{Name: names[0], Environment: env}}
+	sf := &stackFile{flags: flags, in: stackInput{Name: names[0], Environment: env}}
 	var err error
 	if names[0] == "-" {
 		sf.in.WorkingDir = cwd()
@@ -62,11 +67,65 @@ func readStack(e env, inv *wrapper.Invocation) (*stackFile, error) {
 	return sf, nil
 }
 
-func stackRequests(sf *stackFile) ([]defaults.Request, error) {
+// stackInput is what the sdocker-stack helper reads (its stack.Input, in JSON).
+type stackInput struct {
+	Name        string
+	Data        []byte
+	WorkingDir  string
+	Environment map[string]string
+}
+
+// stackHelperName reads compose files with docker's loader, which the core does not link.
+const stackHelperName = "sdocker-stack"
+
+// stackRequests asks the sdocker-stack helper to read the compose file as docker does.
+func stackRequests(ctx context.Context, getenv func(string) string, sf *stackFile) ([]defaults.Request, error) {
 	if sf == nil {
 		return nil, nil
 	}
-	return wrapper.StackRequests(sf.in)
+	path, err := findStackHelper(getenv)
+	if err != nil {
+		return nil, err
+	}
+	in, err := json.Marshal(sf.in)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Stdin = bytes.NewReader(in)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	runErr := cmd.Run()
+	var resp struct {
+		Requests []defaults.Request
+		Error    string
+	}
+	if err := json.Unmarshal(out.Bytes(), &resp); err != nil {
+		return nil, fmt.Errorf("running %s: %v %s", path, runErr, strings.TrimSpace(errOut.String()))
+	}
+	if resp.Error != "" {
+		return nil, &wrapper.UsageError{Msg: resp.Error}
+	}
+	return resp.Requests, nil
+}
+
+// findStackHelper locates sdocker-stack: $SDOCKER_STACK, then next to this executable, then
+// on PATH.
+func findStackHelper(getenv func(string) string) (string, error) {
+	if p := getenv("SDOCKER_STACK"); p != "" {
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), stackHelperName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(stackHelperName)
+	if err != nil {
+		return "", fmt.Errorf("the %s helper, which reads compose files for stack deploy, was found neither next to sdocker nor on PATH (set SDOCKER_STACK)", stackHelperName)
+	}
+	return p, nil
 }
 
 // execStack execs docker stack deploy with the checked bytes on its standard input (an
@@ -91,7 +150,7 @@ func execStack(e env, inv *wrapper.Invocation, sf *stackFile) error {
 	if e.exec != nil {
 		return e.exec("docker", argv) // tests: nothing to redirect
 	}
-	if err := syscall.Dup3(int(f.Fd()), 0, 0); err != nil {
+	if err := unix.Dup2(int(f.Fd()), 0); err != nil {
 		return fmt.Errorf("handing docker the checked compose file: %w", err)
 	}
 	if err := os.Chdir(sf.in.WorkingDir); err != nil {

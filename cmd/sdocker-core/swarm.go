@@ -29,7 +29,7 @@ func forwardSwarm(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.I
 		if sf, err = readStack(e, inv); err != nil {
 			return err
 		}
-		if reqs, err = stackRequests(sf); err != nil {
+		if reqs, err = stackRequests(ctx, e.getenv, sf); err != nil {
 			return err
 		}
 	default:

@@ -1,4 +1,8 @@
-package wrapper
+// Package stack reads a compose file for docker stack deploy with docker's own loader and
+// describes each service as the decision's request. It is linked only by the sdocker-stack
+// helper: the loader's JSON-schema package costs about 5 ms at every start, which the core,
+// started for every decided command, does not pay.
+package stack
 
 import (
 	"fmt"
@@ -7,13 +11,14 @@ import (
 
 	"github.com/docker/cli/cli/compose/loader"
 	composetypes "github.com/docker/cli/cli/compose/types"
+	"github.com/docker/cli/opts"
 
 	"sdocker/defaults"
 )
 
-// StackInput is a compose file for docker stack deploy, as read once: sdocker judges these
+// Input is a compose file for docker stack deploy, as read once: sdocker judges these
 // bytes and hands docker the same bytes.
-type StackInput struct {
+type Input struct {
 	// Name is the file as typed ("-" for stdin); Data its contents.
 	Name string
 	Data []byte
@@ -24,17 +29,17 @@ type StackInput struct {
 	Environment map[string]string
 }
 
-// StackRequests reads a compose file with docker's own loader (the one docker stack deploy
+// Requests reads a compose file with docker's own loader (the one docker stack deploy
 // uses) and describes each service as the decision's request: what its tasks would get.
-func StackRequests(in StackInput) ([]defaults.Request, error) {
+func Requests(in Input) ([]defaults.Request, error) {
 	dict, err := loader.ParseYAML(in.Data)
 	if err != nil {
-		return nil, &UsageError{Msg: fmt.Sprintf("reading compose file %s: %v", in.Name, err)}
+		return nil, fmt.Errorf("reading compose file %s: %w", in.Name, err)
 	}
 	cfg, err := loader.Load(composetypes.ConfigDetails{WorkingDir: in.WorkingDir, Environment: in.Environment,
 		ConfigFiles: []composetypes.ConfigFile{{Filename: in.Name, Config: dict}}})
 	if err != nil {
-		return nil, &UsageError{Msg: fmt.Sprintf("reading compose file %s: %v", in.Name, err)}
+		return nil, fmt.Errorf("reading compose file %s: %w", in.Name, err)
 	}
 	var out []defaults.Request
 	for _, s := range cfg.Services {
@@ -111,7 +116,7 @@ func serviceConfigRequest(file string, s composetypes.ServiceConfig, cfg *compos
 			r.Memory = &defaults.Val[int64]{Value: int64(l.MemoryBytes), From: at("deploy.resources.limits.memory", fmt.Sprint(int64(l.MemoryBytes)))}
 		}
 		if l.NanoCPUs != "" {
-			if n, err := nanoCPUs(l.NanoCPUs); err == nil {
+			if n, err := opts.ParseCPUs(l.NanoCPUs); err == nil {
 				r.NanoCPUs = &defaults.Val[int64]{Value: n, From: at("deploy.resources.limits.cpus", l.NanoCPUs)}
 			}
 		}
