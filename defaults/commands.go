@@ -51,6 +51,8 @@ func (d *decider) decideMore() bool {
 		d.namespaces()
 		d.connect()
 	case KindBuild:
+		d.insecureBuild()
+		d.devices() // --allow device
 		d.namespaces()
 		d.securityOpts()
 		d.buildLimits()
@@ -124,6 +126,15 @@ func (d *decider) restartPolicy() {
 		}
 		d.refuse(RuleSwappableMounts, FieldMounts, m.From, "leave the restart policy out ("+rp.From+"), or "+swapHint,
 			"with %s the daemon restarts the container with no client in the loop, and host source %s can be replaced meanwhile (%s)", rp.From, m.Source, m.Swappable)
+	}
+}
+
+// insecureBuild refuses BuildKit's security.insecure entitlement (and any it does not know):
+// RUN --security=insecure steps run privileged.
+func (d *decider) insecureBuild() {
+	if s := d.r.Privileged; s != nil && s.Value && d.p.Runtime.Deny.Privileged {
+		d.refuse(RulePrivileged, FieldPrivileged, s.From, "leave it out (RUN --security=insecure steps then fail), or "+exceptionHint(RulePrivileged)+" (a build is matched by its first -t tag)",
+			"the entitlement runs RUN steps privileged, with every capability and device of the host")
 	}
 }
 

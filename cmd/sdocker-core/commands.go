@@ -29,7 +29,14 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 		reqs, err = startRequests(ctx, eng, inv, swap)
 	case "network connect":
 		reqs, err = connectRequest(ctx, eng, inv)
-	case "build":
+	case "build", "buildx build":
+		if inv.Command == "build" {
+			// docker hands the command line to buildx where BuildKit builds: read it as the
+			// builder will.
+			if inv, err = inv.AsBuilder(buildKitBuilds(e.getenv)); err != nil {
+				return true, err
+			}
+		}
 		var r defaults.Request
 		if r, err = wrapper.Request(inv, wrapper.RequestInput{Cwd: cwd(), ReadFile: os.ReadFile}); err == nil {
 			// --network by ID, or container:NAME of a container on the host's network.
@@ -55,13 +62,8 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 			return true, err
 		}
 		if r.Kind == defaults.KindBuild {
-			if buildKitBuilds(e.getenv) {
-				// docker hands the build to buildx, which has no RUN-step limit flags: the
-				// entitlements it would need (--allow) are not docker build's flags, so a
-				// build read by this table asks for none.
-				fmt.Fprintln(e.stderr, "sdocker: note: BuildKit runs this build (buildx is installed, or DOCKER_BUILDKIT says so); its RUN steps get the builder's limits, not the policy's")
-				continue
-			}
+			// --memory and --cpu-quota: the legacy builder's flags, which buildx reads too
+			// (as --resource) for the builder's RUN steps.
 			if edit, err = wrapper.EditFor(inv, d, nil); err != nil {
 				return true, err
 			}

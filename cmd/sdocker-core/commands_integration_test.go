@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"sdocker/internal/testenv"
 )
 
 // These tests prove, against the real dockerd, that the commands beyond run and create that
@@ -154,9 +156,8 @@ func TestLegacyBuildIsDecided(t *testing.T) {
 		{"build", ctx, "--network", "host", "-t", tag},
 		{"image", "build", "--security-opt", "seccomp=unconfined", "-t", tag, ctx},
 		{"builder", "build", "-m", "64g", "-t", tag, ctx},
-		{"buildx", "build", "-t", tag, ctx},
 	} {
-		r := sdocker(t, args...)
+		r := runBin(t, sdockerBin, "", []string{"DOCKER_BUILDKIT=0"}, args...)
 		if r.code != 125 || !strings.Contains(r.stderr, "(rule ") || exec.Command("docker", "image", "inspect", tag).Run() == nil {
 			t.Fatalf("%q: %+v, want a refusal and no image", args, r)
 		}
@@ -168,6 +169,44 @@ func TestLegacyBuildIsDecided(t *testing.T) {
 	// The RUN step ran with the policy's memory limit (1g).
 	if !strings.Contains(r.stdout, "1073741824") {
 		t.Fatalf("build output does not show the RUN step's 1g memory limit:\n%s", r.stdout)
+	}
+}
+
+// TestBuildKitBuildIsDecided: where buildx is installed, docker build is buildx build, and
+// sdocker reads it with buildx's flags: BuildKit's entitlements and the host's network are
+// refused, buildx's other builders' commands too, and an ordinary build runs.
+func TestBuildKitBuildIsDecided(t *testing.T) {
+	requireDaemon(t)
+	if exec.Command("docker", "buildx", "version").Run() != nil {
+		testenv.Missing(t, "docker buildx is not installed (scripts/install-buildx.sh)")
+	}
+	ctx := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM "+testImage+"\nRUN [\"/ctr\", \"status\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tag := "sdit-buildkit:" + suffix()
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	for _, tc := range []struct {
+		args []string
+		rule string
+	}{
+		{[]string{"build", ctx, "--allow", "security.insecure", "-t", tag}, "rule privileged"},
+		{[]string{"build", "--network=host", "-t", tag, ctx}, "rule host-namespaces"},
+		{[]string{"buildx", "build", "--allow", "network.host", "-t", tag, ctx}, "rule host-namespaces"},
+		{[]string{"buildx", "b", "--allow", "device", "-t", tag, ctx}, "rule devices"},
+		{[]string{"buildx", "bake", "-f", filepath.Join(ctx, "Dockerfile")}, "rule buildkit"},
+		{[]string{"buildx", "create", "--name", "sdit-" + suffix()}, "rule buildkit"},
+	} {
+		r := runBin(t, sdockerBin, "", []string{"DOCKER_BUILDKIT=1"}, tc.args...)
+		if r.code != 125 || !strings.Contains(r.stderr, tc.rule) || exec.Command("docker", "image", "inspect", tag).Run() == nil {
+			t.Fatalf("%q: %+v, want a refusal (%s) and no image", tc.args, r, tc.rule)
+		}
+	}
+	if r := runBin(t, sdockerBin, "", []string{"DOCKER_BUILDKIT=1"}, "build", "--progress", "plain", "-t", tag, ctx); r.code != 0 {
+		t.Fatalf("BuildKit build: %+v", r)
+	}
+	if exec.Command("docker", "image", "inspect", tag).Run() != nil {
+		t.Fatal("the allowed BuildKit build left no image")
 	}
 }
 

@@ -82,11 +82,16 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 		return err
 	}
 	switch inv.Command {
-	case "run", "create", "exec", "update", "build", "buildx":
+	case "run", "create", "exec", "update", "build", "buildx build", "buildx":
 	default:
 		// start, restart, network connect, plugins and swarm are judged against what the
 		// daemon holds: explain has no daemon to ask.
 		return usageError(c, "")
+	}
+	if inv.Command == "build" {
+		if inv, err = inv.AsBuilder(buildKitBuilds(e.getenv)); err != nil {
+			return err
+		}
 	}
 	p, err := defaults.Load(policyFile)
 	if err != nil {

@@ -280,8 +280,109 @@ var buildFlags = []Flag{
 
 // moreFlags are the tables of commands.go by the Invocation's Command.
 var moreFlags = map[string][]Flag{
-	"start": startFlags, "restart": restartFlags, "network connect": networkConnectFlags, "build": buildFlags,
+	"start": startFlags, "restart": restartFlags, "network connect": networkConnectFlags, "build": anyBuildFlags(),
 	"plugin install": pluginInstallFlags, "plugin create": pluginCreateFlags, "plugin enable": pluginEnableFlags,
 	"plugin set": pluginSetFlags, "plugin upgrade": pluginUpgradeFlags,
 	"service create": serviceCreateFlags, "service update": serviceUpdateFlags, "stack deploy": stackDeployFlags,
+	"buildx build": buildxBuildFlags,
+}
+
+// anyBuildFlags are the flags of docker build whichever builder runs it: the legacy builder's
+// and buildx build's (the same name means the same kind of value in both). docker build is
+// first read with these; the core then reads it again with the builder's own (AsBuilder).
+func anyBuildFlags() []Flag {
+	out := append([]Flag{}, buildFlags...)
+	have := map[string]bool{}
+	for _, f := range buildFlags {
+		have[f.Name] = true
+	}
+	for _, f := range buildxBuildFlags {
+		if !have[f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// AsBuilder reads a docker build command line as the builder that will run it reads it: the
+// legacy builder, or, where BuildKit builds (buildx installed, DOCKER_BUILDKIT not 0), buildx
+// build, to which docker hands "docker build ARGS"; its Command is then "buildx build". A flag
+// the builder does not know is a usage error, as docker would say.
+func (inv *Invocation) AsBuilder(buildkit bool) (*Invocation, error) {
+	out := *inv
+	table, cmd, name := buildFlags, "build", "docker build (the legacy builder)"
+	if buildkit {
+		table, cmd, name = buildxBuildFlags, "buildx build", "docker build (buildx)"
+	}
+	flags, args, err := parseCommandFlags(table, inv.Argv, inv.CommandEnd, name, true)
+	if err != nil {
+		return nil, err
+	}
+	out.Command, out.Flags, out.Args, out.ArgsStart = cmd, flags, nil, len(inv.Argv)
+	for _, i := range args {
+		out.Args = append(out.Args, inv.Argv[i])
+	}
+	if len(args) > 0 {
+		out.ArgsStart = args[0]
+	}
+	return &out, nil
+}
+
+// buildxBuildFlags are buildx build's (buildx v0.38), which docker build is where BuildKit
+// builds (buildx installed, DOCKER_BUILDKIT not 0): the visible ones, then the hidden ones
+// buildx still accepts (the legacy builder's limits, applied as --resource, and flags it
+// ignores).
+var buildxBuildFlags = []Flag{
+	l("add-host", "", "strings"),
+	l("allow", "", "stringArray"),
+	l("annotation", "", "stringArray"),
+	l("attest", "", "stringArray"),
+	l("build-arg", "", "stringArray"),
+	l("build-context", "", "stringArray"),
+	v("builder", "", "string"),
+	l("cache-from", "", "stringArray"),
+	l("cache-to", "", "stringArray"),
+	v("call", "", "string"),
+	v("cgroup-parent", "", "string"),
+	b("check", ""),
+	b("debug", "D"),
+	v("file", "f", "string"),
+	v("iidfile", "", "string"),
+	l("label", "", "stringArray"),
+	b("load", ""),
+	v("metadata-file", "", "string"),
+	v("network", "", "string"),
+	b("no-cache", ""),
+	l("no-cache-filter", "", "stringArray"),
+	l("output", "o", "stringArray"),
+	l("platform", "", "stringArray"),
+	l("policy", "", "stringArray"),
+	v("progress", "", "string"),
+	v("provenance", "", "string"),
+	b("pull", ""),
+	b("push", ""),
+	b("quiet", "q"),
+	l("resource", "", "stringArray"),
+	v("sbom", "", "string"),
+	l("secret", "", "stringArray"),
+	v("shm-size", "", "bytes"),
+	l("ssh", "", "stringArray"),
+	l("tag", "t", "stringArray"),
+	v("target", "", "string"),
+	l("ulimit", "", "ulimit"),
+	b("help", "h"),
+	{Name: "print", Kind: Value, Type: "string", Hidden: true},
+	{Name: "memory", Short: "m", Kind: Value, Type: "bytes", Hidden: true},
+	{Name: "memory-swap", Kind: Value, Type: "bytes", Hidden: true},
+	{Name: "cpu-shares", Short: "c", Kind: Value, Type: "int", Hidden: true},
+	{Name: "cpu-period", Kind: Value, Type: "int", Hidden: true},
+	{Name: "cpu-quota", Kind: Value, Type: "int", Hidden: true},
+	{Name: "cpuset-cpus", Kind: Value, Type: "string", Hidden: true},
+	{Name: "cpuset-mems", Kind: Value, Type: "string", Hidden: true},
+	{Name: "compress", Kind: Bool, Hidden: true},
+	{Name: "isolation", Kind: Value, Type: "string", Hidden: true},
+	{Name: "security-opt", Kind: List, Type: "strings", Hidden: true},
+	{Name: "squash", Kind: Bool, Hidden: true},
+	{Name: "rm", Kind: Bool, Hidden: true},
+	{Name: "force-rm", Kind: Bool, Hidden: true},
 }

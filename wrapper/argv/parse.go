@@ -62,11 +62,10 @@ var decided = map[string]string{
 	"plugin set": "plugin set", "plugin upgrade": "plugin upgrade",
 	"service create": "service create", "service update": "service update",
 	"stack deploy": "stack deploy", "stack up": "stack deploy",
-	// BuildKit through buildx: its steps and entitlements travel over gRPC, out of sdocker's
-	// sight, and buildx create starts a privileged builder container. Their flags are buildx's,
-	// which no table here describes: the core decides them without parsing.
-	// dial-stdio and debug reach a builder's gRPC API directly.
-	"buildx build": "buildx", "buildx b": "buildx", "buildx bake": "buildx", "buildx create": "buildx",
+	// BuildKit through buildx: buildx build's flags say its entitlements and network; bake
+	// reads them from files, buildx create starts a privileged builder container, dial-stdio
+	// and debug reach a builder directly. Those are decided without parsing.
+	"buildx build": "buildx build", "buildx b": "buildx build", "buildx bake": "buildx", "buildx create": "buildx",
 	"buildx dial-stdio": "buildx", "buildx debug": "buildx",
 	"builder bake": "buildx",
 }
