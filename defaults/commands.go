@@ -21,8 +21,8 @@ const (
 	KindPlugin Kind = "plugin"
 	// KindService is a swarm service update: what it adds to a service's tasks.
 	KindService Kind = "service"
-	// KindBuildKit is a build through buildx (or a buildx builder being created): its steps
-	// and entitlements travel over gRPC, which sdocker does not read.
+	// KindBuildKit is a buildx command sdocker does not read into (bake, create, dial-stdio,
+	// debug): their entitlements and builders are out of its sight.
 	KindBuildKit Kind = "buildkit"
 )
 
@@ -73,9 +73,9 @@ func (d *decider) decideMore() bool {
 		d.resources()
 	case KindBuildKit:
 		if !d.p.Runtime.Builds.AllowBuildx {
-			d.refuse(RuleBuildKit, FieldImage, d.r.BuildKit, "build with the legacy builder (docker build with DOCKER_BUILDKIT=0), which sdocker decides, "+
+			d.refuse(RuleBuildKit, FieldImage, d.r.BuildKit, "build with docker build or docker buildx build, which sdocker decides, "+
 				"or set runtime.builds.allow_buildx: true in the policy to leave BuildKit's entitlements to the builder",
-				"BuildKit's steps and entitlements (--allow security.insecure, network.host) reach the builder over gRPC, where sdocker cannot see them, and buildx create can start a privileged builder container")
+				"bake reads its entitlements (security.insecure, network.host) from files sdocker does not read, buildx create starts a privileged builder container, and dial-stdio and debug reach a builder directly")
 		}
 	default:
 		return false
