@@ -149,10 +149,11 @@ func TestRenderKeepsUserArgvAndAddsAfterCommand(t *testing.T) {
 }
 
 // pflagParse parses argv with spf13/pflag configured from the same table, the way docker does
-// (interspersed arguments off), for the differential fuzz target.
-func pflagParse(table []Flag, argv []string) ([]occ, []string, error) {
+// (interspersed arguments off for run, create, exec and service create), for the differential
+// fuzz target.
+func pflagParse(table []Flag, argv []string, inter bool) ([]occ, []string, error) {
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
-	fs.SetInterspersed(false)
+	fs.SetInterspersed(inter)
 	fs.Usage = func() {}
 	fs.SetOutput(new(strings.Builder))
 	for _, f := range table {
@@ -185,17 +186,20 @@ func FuzzParseMatchesPflag(f *testing.F) {
 		"run -itd busybox sh", "run -v/a:/b --cap-add=ALL -m=1g img", "run --name -- img", "run -- img -x",
 		"create --privileged=0 -p 80:80 img a b", "run -", "run --net host img", "exec -u0 c sh", "run ---x img",
 		"run -t= img", "run --=x img", "run -e A=B -eC=D img", "pull -aq img", "update -m 2g c",
+		"update c -m 2g", "start c -- -a", "restart -s -- c", "build . --network host", "network connect n c --alias a",
+		"plugin set p a.source=/x", "service update s --cap-add A", "service create img --cap-add A", "stack up -c f s",
+		"buildx build . --allow x", "plugin install r -- k=v",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		argv := strings.Split(line, " ")
 		inv, err := Parse(argv)
-		if err != nil || inv.Command == "" {
-			return
+		if err != nil || inv.Command == "" || inv.Command == "buildx" {
+			return // buildx's bake, create, dial-stdio and debug are not parsed
 		}
 		table := CommandFlags(inv.Command)
-		want, wantArgs, perr := pflagParse(table, argv[inv.CommandEnd:])
+		want, wantArgs, perr := pflagParse(table, argv[inv.CommandEnd:], interspersed(inv.Command))
 		if perr != nil {
 			if !strings.Contains(perr.Error(), "help requested") {
 				t.Fatalf("sdocker accepted %q, pflag refused it: %v", line, perr)
@@ -225,9 +229,14 @@ func FuzzParseMatchesPflag(f *testing.F) {
 		if len(out) != len(argv)+2 {
 			t.Fatalf("render changed the user's argv: %q -> %q", argv, out)
 		}
-		tail := out[len(out)-len(inv.Args):]
-		if !reflect.DeepEqual(tail, inv.Args) && len(inv.Args) > 0 {
-			t.Fatalf("render moved the image or command: %q -> %q", argv, out)
+		if !interspersed(inv.Command) {
+			tail := out[len(out)-len(inv.Args):]
+			if !reflect.DeepEqual(tail, inv.Args) && len(inv.Args) > 0 {
+				t.Fatalf("render moved the image or command: %q -> %q", argv, out)
+			}
+		} else if !reflect.DeepEqual(out[inv.CommandEnd+2:], argv[inv.CommandEnd:]) {
+			// Interspersed: the additions go right after the command words, the rest as typed.
+			t.Fatalf("render changed what follows the command: %q -> %q", argv, out)
 		}
 	})
 }
