@@ -144,3 +144,51 @@ func rules(vs []defaults.Violation) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestBuildReadAsItsBuilderReadsIt: docker build is read with the legacy builder's flags or,
+// where BuildKit builds, buildx build's; entitlements and --resource become the request's.
+func TestBuildReadAsItsBuilderReadsIt(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		line     string
+		buildkit bool
+		err      string
+		rules    []string
+	}{
+		{name: "legacy: --allow is not its flag", line: "build . --allow security.insecure", err: "unknown flag: --allow"},
+		{name: "buildkit: security.insecure", line: "build . --allow security.insecure", buildkit: true, rules: []string{"privileged"}},
+		{name: "buildkit: network.host and a device", line: "build --allow network.host --allow device=/dev/kvm .", buildkit: true,
+			rules: []string{"devices", "host-namespaces"}},
+		{name: "buildkit: an entitlement sdocker does not know", line: "build --allow future.power .", buildkit: true, rules: []string{"privileged"}},
+		{name: "buildkit: deleting a local output is the client's", line: "build --allow buildx.local.delete -o out .", buildkit: true, rules: []string{}},
+		{name: "buildkit: --resource above the maximum", line: "build --resource memory=64g,cpu-quota=50000 .", buildkit: true, rules: []string{"resources"}},
+		{name: "buildkit: the legacy limit flags buildx still reads", line: "build -m 64g .", buildkit: true, rules: []string{"resources"}},
+		{name: "legacy: --squash", line: "build --squash -t app:1 .", rules: []string{}},
+		{name: "buildkit: --progress", line: "build --progress plain -t app:1 .", buildkit: true, rules: []string{}},
+		{name: "legacy: --progress is buildx's", line: "build --progress plain .", err: "unknown flag: --progress"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv, err := wrapper.Parse(strings.Fields(tc.line))
+			if err != nil {
+				t.Fatalf("first reading: %v", err)
+			}
+			if inv, err = inv.AsBuilder(tc.buildkit); tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/work"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := defaults.Decide(defaults.Input{Policy: mustPolicy(t, ""), Request: r})
+			if got := rules(d.Violations); !reflect.DeepEqual(got, tc.rules) {
+				t.Fatalf("rules = %v, want %v (%+v)", got, tc.rules, d.Violations)
+			}
+		})
+	}
+}
