@@ -106,6 +106,8 @@ func Decide(in Input) Decision {
 		d.privileged()
 	case KindUpdate:
 		d.resources()
+	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit:
+		d.decideMore()
 	default:
 		d.privileged()
 		d.capabilities()
@@ -118,6 +120,7 @@ func Decide(in Input) Decision {
 		d.logging()
 		d.runtimeRules()
 	}
+	d.restartPolicy()
 	return d.finish()
 }
 

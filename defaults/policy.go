@@ -64,6 +64,7 @@ type Runtime struct {
 	Network   Network   `yaml:"network"`
 	Logging   Logging   `yaml:"logging"`
 	Deny      Deny      `yaml:"deny"`
+	Builds    Builds    `yaml:"builds"`
 	// CgroupNS is the cgroup namespace added when none is asked for: private keeps the host's
 	// cgroup tree out of the container; "" adds nothing.
 	CgroupNS string `yaml:"cgroupns"`

@@ -33,7 +33,7 @@ func TestEmbeddedDefaultIsValid(t *testing.T) {
 func TestPolicyErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"unknown key", "version: 1\nruntime:\n  capabilites: {}\n", "line 3: runtime.capabilites: unknown key (did you mean capabilities?)"},
-		{"unknown key far from any", "version: 1\nruntime:\n  speed: 3\n", "line 3: runtime.speed: unknown key (known here: apparmor, binds, capabilities, cgroupns,"},
+		{"unknown key far from any", "version: 1\nruntime:\n  speed: 3\n", "line 3: runtime.speed: unknown key (known here: apparmor, binds, builds, capabilities, cgroupns,"},
 		{"list for a size", "version: 1\nruntime:\n  resources:\n    memory: [1g]\n", "line 4: runtime.resources.memory: expected a size like 512m or 1g, got a list"},
 		{"word for a number", "version: 1\nruntime:\n  resources: {cpus: lots}\n", `line 3: runtime.resources.cpus: expected a number, got "lots"`},
 		{"word for a bool", "version: 1\nruntime:\n  no_new_privileges: maybe\n", `line 3: runtime.no_new_privileges: expected true or false, got "maybe"`},

@@ -102,6 +102,10 @@ type Mount struct {
 	// Propagation is the bind's mount propagation (private, rprivate, shared, rshared, slave,
 	// rslave), where given.
 	Propagation string
+	// Swappable says who other than root can replace the host source (a bind's, a local
+	// volume's device) on its way from / ("/home/u is owned by uid 1000"), where the door
+	// looked; "" when only root can.
+	Swappable string
 }
 
 // LogOpt is one option of the log driver.
@@ -141,6 +145,11 @@ type Request struct {
 	ReadonlyRootfs *Val[bool]
 	Runtime        *Val[string]
 	CgroupParent   *Val[string]
+	// RestartPolicy is the container's restart policy name (no, always, unless-stopped,
+	// on-failure), where given.
+	RestartPolicy *Val[string]
+	// BuildKit is the command line of a build sdocker cannot see into (KindBuildKit).
+	BuildKit string
 }
 
 // Facts are what the daemon told us. Known is false where no daemon was asked (explain): the

@@ -31,7 +31,8 @@ const (
 
 // Rules lists every rule an exception may allow.
 var Rules = []Rule{RulePrivileged, RuleCapabilities, RuleNoNewPrivileges, RuleSeccomp, RuleAppArmor,
-	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging, RuleRuntime, RuleCgroupParent}
+	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging, RuleRuntime, RuleCgroupParent,
+	RuleSwappableMounts, RuleBuildKit}
 
 // Severities accepted by scan.fail_on, from most to least severe.
 var Severities = []string{"critical", "high", "medium", "low"}

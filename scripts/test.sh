@@ -18,6 +18,7 @@ scripts/build-replicas.sh   # offline replicas of official images (mmdebstrap; c
 if ! command -v tmux >/dev/null && [ "$(id -u)" = 0 ]; then
 	apt-get install -y -q tmux >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q tmux >/dev/null; }
 fi
+scripts/install-buildx.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 scripts/lint.sh
 go test -count=1 -timeout 30m ./...

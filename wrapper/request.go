@@ -34,6 +34,14 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 		r.Kind, r.Image = defaults.KindExec, ""
 	case "update":
 		r.Kind, r.Image = defaults.KindUpdate, ""
+	case "build", "buildx build":
+		// A build is judged under its first tag, for the policy's exceptions.
+		r.Kind = defaults.KindBuild
+		for _, o := range inv.Flags {
+			if o.Flag.Name == "tag" && r.Image == "" {
+				r.Image = o.Value
+			}
+		}
 	}
 	str := func(o Occurrence) *defaults.Val[string] { return &defaults.Val[string]{Value: o.Value, From: o.Typed} }
 	for _, o := range inv.Flags {
@@ -107,6 +115,16 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 			r.Runtime = str(o)
 		case "cgroup-parent":
 			r.CgroupParent = str(o)
+		case "allow":
+			// BuildKit's entitlements (buildx build --allow), as buildkit reads them.
+			err = entitlement(&r, o)
+		case "resource":
+			// buildx build --resource memory=2g,cpu-quota=50000: the RUN steps' limits.
+			err = buildResources(&r, o)
+		case "restart":
+			// on-failure:3 is the on-failure policy with a retry count.
+			name, _, _ := strings.Cut(o.Value, ":")
+			r.RestartPolicy = &defaults.Val[string]{Value: name, From: o.Typed}
 		}
 		if err != nil {
 			return defaults.Request{}, err
@@ -255,4 +273,52 @@ func mountFlag(o Occurrence, cwd string) defaults.Mount {
 		m.Source = ""
 	}
 	return m
+}
+
+// entitlement reads one buildx build --allow: security.insecure runs RUN steps privileged,
+// network.host on the host's network, device[=NAME] with host devices; buildx.local.delete is
+// the client's own (it may delete a local output directory). Anything else is an entitlement
+// sdocker cannot judge, and is refused as privileged.
+func entitlement(r *defaults.Request, o Occurrence) error {
+	key, _, _ := strings.Cut(o.Value, "=")
+	switch key {
+	case "buildx.local.delete":
+	case "network.host":
+		r.Networks = append(r.Networks, defaults.Val[string]{Value: "host", From: o.Typed})
+	case "device":
+		r.Devices = append(r.Devices, defaults.Device{Field: defaults.FieldDevices, What: o.Value, From: o.Typed})
+	default: // security.insecure, and any entitlement a newer BuildKit may grant
+		r.Privileged = &defaults.Val[bool]{Value: true, From: o.Typed}
+	}
+	return nil
+}
+
+// buildResources reads buildx build --resource KEY=VALUE[,KEY=VALUE] for the limits the
+// decision judges (memory, memory-swap, cpu-quota, cpu-period), as the hidden --memory and
+// --cpu-* flags say them.
+func buildResources(r *defaults.Request, o Occurrence) error {
+	for _, kv := range strings.Split(o.Value, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		one := Occurrence{Flag: o.Flag, Value: v, Typed: o.Typed}
+		var err error
+		switch strings.TrimSpace(k) {
+		case "memory":
+			r.Memory, err = number(one, memBytes)
+		case "memory-swap":
+			r.MemorySwap, err = number(one, func(v string) (int64, error) {
+				if v == "-1" {
+					return -1, nil
+				}
+				return memBytes(v)
+			})
+		case "cpu-quota":
+			r.CPUQuota, err = number(one, parseInt)
+		case "cpu-period":
+			r.CPUPeriod, err = number(one, parseInt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

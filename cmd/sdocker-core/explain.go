@@ -38,9 +38,9 @@ type explainOptions struct {
 func newExplainCmd(e env) *cobra.Command {
 	o := &explainOptions{}
 	c := &cobra.Command{
-		Use:   "explain [--format text|json] [--policy FILE] run|create|exec|update [DOCKER ARGS…]",
+		Use:   "explain [--format text|json] [--policy FILE] run|create|exec|update|build [DOCKER ARGS…]",
 		Short: "Show what the policy decides for a docker command line, without a daemon",
-		Long: `Prints the decision for a docker run, create, exec or update command line without a daemon
+		Long: `Prints the decision for a docker run, create, exec, update or build command line without a daemon
 or network: allowed or refused, each violation (rule, argument, what is wrong, how to allow it),
 what the policy adds and removes, notes, and the exact argv docker would get. Exit status 0 when
 allowed, 125 when refused, so CI can lint docker command lines. sdocker's flags come first; the
@@ -84,9 +84,16 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 		return err
 	}
 	switch inv.Command {
-	case "run", "create", "exec", "update":
+	case "run", "create", "exec", "update", "build", "buildx build", "buildx":
 	default:
+		// start, restart, network connect, plugins and swarm are judged against what the
+		// daemon holds: explain has no daemon to ask.
 		return usageError(c, "")
+	}
+	if inv.Command == "build" {
+		if inv, err = inv.AsBuilder(buildKitBuilds(e.getenv)); err != nil {
+			return err
+		}
 	}
 	p, err := defaults.Load(policyFile)
 	if err != nil {
@@ -95,6 +102,9 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 	req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: cwd(), ReadFile: os.ReadFile})
 	if err != nil {
 		return err
+	}
+	if inv.Command == "buildx" {
+		req = defaults.Request{Kind: defaults.KindBuildKit, BuildKit: "docker " + wrapper.Quote(inv.Argv)}
 	}
 	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: time.Now(),
 		// The homes of this machine, taken to be the daemon's host, as a local run would see them.

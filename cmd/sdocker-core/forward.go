@@ -59,6 +59,9 @@ func forward(argv []string, e env) error {
 		return execDocker(e, wrapper.Render(inv, wrapper.Edit{Image: pinned}))
 	}
 
+	if handled, err := forwardMore(ctx, e, p, inv, eng, ep); handled {
+		return err
+	}
 	req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: cwd(), ReadFile: os.ReadFile})
 	if err != nil {
 		return err
@@ -83,6 +86,12 @@ func forward(argv []string, e env) error {
 		if err := wrapper.ResolveDaemonRefs(ctx, eng, &in.Request); err != nil {
 			return err
 		}
+		if in.Request.RestartPolicy != nil {
+			// The daemon will mount these again on its own: who could swap them matters.
+			if err := wrapper.MarkSwappable(in.Request.Mounts, swapCheck(ep)); err != nil {
+				return err
+			}
+		}
 	}
 	d := defaults.Decide(in)
 	if inv.Command == "update" && d.Allowed {
@@ -90,6 +99,9 @@ func forward(argv []string, e env) error {
 		for _, c := range inv.Args {
 			one := in
 			if one.Request, err = wrapper.WithCurrentLimits(ctx, eng, in.Request, c); err != nil {
+				return err
+			}
+			if one.Request, err = wrapper.WithContainerMounts(ctx, eng, one.Request, c, swapCheck(ep)); err != nil {
 				return err
 			}
 			if d = defaults.Decide(one); !d.Allowed {

@@ -224,7 +224,8 @@ var globalFlags = []Flag{
 // parentFlags are the flags of the "container" and "image" parent commands: cobra's help.
 var parentFlags = []Flag{b("help", "h")}
 
-// CommandFlags returns the flag table of a docker command: run, create, exec, update or pull.
+// CommandFlags returns the flag table of a command sdocker decides (run, create, exec, update,
+// pull, and those in commands.go), nil for buildx's, which are not parsed.
 func CommandFlags(cmd string) []Flag {
 	switch cmd {
 	case "run":
@@ -238,5 +239,5 @@ func CommandFlags(cmd string) []Flag {
 	case "pull":
 		return pullFlags
 	}
-	return nil
+	return moreFlags[cmd]
 }

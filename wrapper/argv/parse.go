@@ -52,6 +52,28 @@ var decided = map[string]string{
 	"exec": "exec", "container exec": "exec",
 	"update": "update", "container update": "update",
 	"pull": "pull", "image pull": "pull",
+	// They change what a container may do: mounts are made at start, a network joined, a
+	// build's RUN steps and a plugin are containers, a service's tasks are too.
+	"start": "start", "container start": "start",
+	"restart": "restart", "container restart": "restart",
+	"network connect": "network connect",
+	"build":           "build", "builder build": "build", "image build": "build",
+	"plugin install": "plugin install", "plugin create": "plugin create", "plugin enable": "plugin enable",
+	"plugin set": "plugin set", "plugin upgrade": "plugin upgrade",
+	"service create": "service create", "service update": "service update",
+	"stack deploy": "stack deploy", "stack up": "stack deploy",
+	// BuildKit through buildx: buildx build's flags say its entitlements and network; bake
+	// reads them from files, buildx create starts a privileged builder container, dial-stdio
+	// and debug reach a builder directly. Those are decided without parsing.
+	"buildx build": "buildx build", "buildx b": "buildx build", "buildx bake": "buildx", "buildx create": "buildx",
+	"buildx dial-stdio": "buildx", "buildx debug": "buildx",
+	"builder bake": "buildx",
+}
+
+// parents are the command groups whose subcommands sdocker decides, with their own flags.
+var parents = map[string][]Flag{
+	"container": parentFlags, "image": parentFlags, "network": parentFlags, "builder": parentFlags,
+	"plugin": parentFlags, "service": parentFlags, "stack": stackFlags, "buildx": nil,
 }
 
 // Parse parses a docker command line (without the program name). A command sdocker does not
@@ -70,10 +92,12 @@ func Parse(argv []string) (*Invocation, error) {
 	}
 	words := argv[rest]
 	end := rest + 1
-	if words == "container" || words == "image" {
-		// Likewise the parent command's own flags (only --help) may stand before the subcommand.
-		_, next, err := parseFlags(parentFlags, argv, end, "docker "+words)
-		if err != nil {
+	if pf, ok := parents[words]; ok {
+		// Likewise the parent command's own flags (--help) may stand before the subcommand.
+		next := end
+		if words == "buildx" {
+			next = buildxSubcommand(argv, end)
+		} else if _, next, err = parseFlags(pf, argv, end, "docker "+words); err != nil {
 			return nil, err
 		}
 		if next < len(argv) {
@@ -86,12 +110,21 @@ func Parse(argv []string) (*Invocation, error) {
 		return inv, nil
 	}
 	inv.Command, inv.CommandEnd = cmd, end
-	flags, argsStart, err := parseFlags(CommandFlags(cmd), argv, end, "docker "+words)
+	if cmd == "buildx" {
+		inv.ArgsStart, inv.Args = end, argv[end:]
+		return inv, nil
+	}
+	flags, args, err := parseCommandFlags(CommandFlags(cmd), argv, end, "docker "+words, interspersed(cmd))
 	if err != nil {
 		return nil, err
 	}
-	inv.Flags, inv.ArgsStart = flags, argsStart
-	inv.Args = argv[argsStart:]
+	inv.Flags, inv.ArgsStart, inv.Args = flags, len(argv), nil
+	for _, i := range args {
+		inv.Args = append(inv.Args, argv[i])
+	}
+	if len(args) > 0 {
+		inv.ArgsStart = args[0]
+	}
 	// docker prints the help and runs nothing only when the last --help says true.
 	for _, f := range flags {
 		if f.Flag.Name == "help" {
@@ -99,6 +132,22 @@ func Parse(argv []string) (*Invocation, error) {
 		}
 	}
 	return inv, nil
+}
+
+// buildxSubcommand finds buildx's subcommand after its own flags (--builder NAME, -D, --debug):
+// the index of the first word that is not one of them.
+func buildxSubcommand(argv []string, i int) int {
+	for i < len(argv) {
+		switch s := argv[i]; {
+		case s == "--builder":
+			i += 2
+		case strings.HasPrefix(s, "--builder="), s == "-D", s == "--debug", strings.HasPrefix(s, "--debug="):
+			i++
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 // Has reports whether a flag (by canonical name) was given.
@@ -120,6 +169,45 @@ func (inv *Invocation) Image() string {
 		}
 	}
 	return ""
+}
+
+// interspersed reports whether docker reads a command's flags after its positional arguments
+// too, as cobra does unless a command says otherwise: "docker update c1 --memory 0" sets the
+// memory. Only run, create, exec and service create stop at their first argument (IMAGE,
+// CONTAINER), so that what follows belongs to the container.
+func interspersed(cmd string) bool {
+	switch cmd {
+	case "run", "create", "exec", "service create":
+		return false
+	}
+	return true
+}
+
+// parseCommandFlags parses a command's flags and returns the indexes in argv of its positional
+// arguments: those after the flags, or, interspersed, every argument that is not a flag or a
+// flag's value, up to "--" (after which all are positional).
+func parseCommandFlags(table []Flag, argv []string, start int, cmd string, inter bool) ([]Occurrence, []int, error) {
+	var out []Occurrence
+	var args []int
+	for i := start; ; {
+		flags, next, err := parseFlags(table, argv, i, cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, flags...)
+		if next >= len(argv) {
+			return out, args, nil
+		}
+		dashes := next > 0 && argv[next-1] == "--" && (len(flags) == 0 || flags[len(flags)-1].End < next)
+		if !inter || dashes {
+			for j := next; j < len(argv); j++ {
+				args = append(args, j)
+			}
+			return out, args, nil
+		}
+		args = append(args, next)
+		i = next + 1
+	}
 }
 
 // parseFlags parses argv[start:] against a flag table the way pflag does with interspersed

@@ -42,6 +42,13 @@ func main() {
 		}
 	case "cat":
 		io.Copy(os.Stdout, os.Stdin)
+	case "file":
+		data, err := os.ReadFile(os.Args[2])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Stdout.Write(data)
 	case "say":
 		fmt.Println(os.Args[2])
 		fmt.Fprintln(os.Stderr, os.Args[3])
