@@ -20,6 +20,8 @@ type Binds struct {
 	// ReadOnly are host paths inside denied ones that may be bound read-only (time zone, CA
 	// certificates, user names): refused writable.
 	ReadOnly []string `yaml:"read_only"`
+	// Writable are host paths inside writable_mounts that may be bound writable (/var/tmp).
+	Writable ExtendList `yaml:"writable"`
 }
 
 // Home is a home directory on the daemon's host. Person homes (root's, /home/*, users with a

@@ -79,7 +79,7 @@ func TestBindsMatchHowPeopleWork(t *testing.T) {
 		{"gcloud", "-v /home/bob/.config/gcloud:/g", "copy only what the container needs", "-v /root/project/token:/k:ro"},
 		{".bashrc writable", "-v /home/bob/.bashrc:/b", "copy only what the container needs", "-v /root/project/token:/k:ro"},
 		{"a symlink to .ssh", "-v /srv/keys:/k", "copy only what the container needs", "-v /root/project/token:/k:ro"},
-		{"a system home with credentials", "-v /var/lib/postgresql:/pg", "bind a directory that holds none", "-v /var/lib/postgresql/15:/pg"},
+		{"a system home with credentials", "-v /var/lib/postgresql:/pg", "bind a directory that holds none", "-v /var/lib/postgresql/15:/pg:ro"},
 		{"a system user's .ssh", "-v /var/www/.ssh:/k", "copy only what the container needs", "-v /root/project/token:/k:ro"},
 		{"localtime writable", "-v /etc/localtime:/etc/localtime", "end -v with :ro", "-v /etc/localtime:/etc/localtime:ro"},
 		{"timezone writable by --mount", "--mount type=bind,src=/etc/timezone,dst=/etc/timezone", "add readonly to --mount",
@@ -91,7 +91,7 @@ func TestBindsMatchHowPeopleWork(t *testing.T) {
 		{"/etc/ssl holds private", "-v /etc/ssl:/ssl:ro", "", ""},
 		{"a read-only name that leads to shadow", "-v /srv/zone:/etc/timezone:ro", "", ""},
 		{"/etc", "-v /etc:/etc:ro", "bind only what the container needs of it, read-only", "-v /etc/localtime:/etc/localtime:ro"},
-		{"/var holds docker's state", "-v /var:/v", "bind a directory that does not contain /var/lib/docker", "-v /var/www:/v"},
+		{"/var holds docker's state", "-v /var:/v", "bind a directory that does not contain /var/lib/docker", "-v /var/www:/v:ro"},
 		{"/", "-v /:/host:ro", "bind only the directory the container needs", "-v /root/project:/host:ro"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func TestPolicyListsExtendTheDefaults(t *testing.T) {
 		{"dropping NET_RAW keeps ALL dropped", "version: 1\nruntime:\n  capabilities:\n    drop: [NET_RAW]\n",
 			"run img", []string{}, nil},
 		{"!replace drops the default's entries, with a warning", "version: 1\nruntime:\n  deny:\n    mounts: !replace [/srv/secrets]\n",
-			"run -v /var/run/docker.sock:/s img", []string{}, []string{"line 4: runtime.deny.mounts: !replace drops the default's /var/run/docker.sock"}},
+			"run -v /var/lib/docker:/s:ro img", []string{}, []string{"line 4: runtime.deny.mounts: !replace drops the default's /var/run/docker.sock"}},
 		{"weaker settings are warned about", "version: 1\nmode: warn\nruntime:\n  no_new_privileges: false\n  deny:\n    privileged: false\n",
 			"run img", []string{}, []string{"line 2: mode: warn", "line 4: runtime.no_new_privileges: off", "line 6: runtime.deny.privileged: off"}},
 	} {

@@ -12,6 +12,9 @@ import (
 type FileID struct {
 	Dev, Ino, Nlink uint64
 	Regular         bool
+	// Socket: a unix socket; Uid its owner.
+	Socket bool
+	Uid    uint32
 }
 
 // HostFS is what the decision may ask of the daemon's host about host paths. Each function may
@@ -46,7 +49,7 @@ func (d *decider) aliases(resolved string, denied []string) []string {
 	for _, den := range append([]string{"/"}, denied...) {
 		dp := canonicalHostPath(den)
 		if f, err := id(dp); err == nil {
-			f.Nlink, f.Regular = 0, false
+			f.Nlink, f.Regular, f.Socket, f.Uid = 0, false, false, 0
 			if _, ok := anchors[f]; !ok {
 				anchors[f] = dp
 			}
@@ -58,12 +61,24 @@ func (d *decider) aliases(resolved string, denied []string) []string {
 		if err != nil {
 			continue
 		}
-		f.Nlink, f.Regular = 0, false
+		f.Nlink, f.Regular, f.Socket, f.Uid = 0, false, false, 0
 		if a, ok := anchors[f]; ok && a != p {
 			out = append(out, path.Join(a, strings.TrimPrefix(resolved, p)))
 		}
 	}
 	return out
+}
+
+// rootSocket says why a bind source is a unix socket that serves root, or "": a container that
+// can connect to it talks to whatever listens (a read-only bind still connects).
+func (d *decider) rootSocket(resolved string) string {
+	if d.in.Host.Identify == nil {
+		return ""
+	}
+	if f, err := d.in.Host.Identify(resolved); err == nil && f.Socket && f.Uid == 0 {
+		return "is a unix socket owned by root: a container that can connect to it talks to what serves it as root (a read-only bind still connects)"
+	}
+	return ""
 }
 
 // hardLinked says why a bind source that is a file with several names may be a denied file by

@@ -52,8 +52,9 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		"/mnt/e": etc, "/mnt/root": root, "/srv": {Dev: 1, Ino: 500}, "/srv/e": etc,
 		"/home/me/proj": {Dev: 1, Ino: 600}, "/home/me/proj/data": {Dev: 2, Ino: 7},
 		"/tmp/linked": {Dev: 1, Ino: 900, Nlink: 2, Regular: true}, "/tmp/single": {Dev: 1, Ino: 901, Nlink: 1, Regular: true},
-		"/other/linked": {Dev: 9, Ino: 902, Nlink: 2, Regular: true},
-		"/usr/local":    {Dev: 3, Ino: 1}, "/data/docker": {Dev: 1, Ino: 700}, "/home/me/.docker/run/docker.sock": {Dev: 1, Ino: 800},
+		"/other/linked":  {Dev: 9, Ino: 902, Nlink: 2, Regular: true},
+		"/srv/root.sock": {Dev: 1, Ino: 910, Socket: true, Uid: 0}, "/srv/user.sock": {Dev: 1, Ino: 911, Socket: true, Uid: 1000},
+		"/usr/local": {Dev: 3, Ino: 1}, "/data/docker": {Dev: 1, Ino: 700}, "/home/me/.docker/run/docker.sock": {Dev: 1, Ino: 800},
 	}, mounts: map[string][]string{
 		"/srv": {"/srv/e"}, "/home/me/proj": {"/home/me/proj/data"}, "/usr": {"/usr/local"},
 	}}
@@ -74,6 +75,8 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		{"two names on another filesystem", "run -v /other/linked:/x img", []string{}, ""},
 		{"the daemon's data root, wherever it is", "run -v /data/docker:/x img", []string{"mounts"}, "/data/docker"},
 		{"the socket sdocker talks to, wherever it is", "run -v /home/me/.docker/run:/x img", []string{"mounts"}, "docker.sock"},
+		{"a unix socket root serves, even read-only", "run -v /srv/root.sock:/s:ro img", []string{"mounts"}, "unix socket owned by root"},
+		{"a unix socket a user serves", "run -v /srv/user.sock:/s img", []string{}, ""},
 		{"read-only /usr with a writable mount below, before Docker 25", "run -v /usr:/usr:ro img", []string{"mounts"}, "stays writable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

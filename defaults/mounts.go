@@ -133,11 +133,20 @@ func (d *decider) hostPath(m Mount, source string) {
 	if check(denied, deny, "") || check([]string{""}, home, "") {
 		return
 	}
+	if why := d.rootSocket(resolved); why != "" {
+		d.refuse(RuleMounts, FieldMounts, m.From, "talk to that service another way, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
+		return
+	}
 	if why := d.hardLinked(resolved, denied); why != "" {
 		d.refuse(RuleMounts, FieldMounts, m.From, "bind a copy of the file, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
 		return
 	}
 	writable := func(p, den string) (string, string) {
+		for _, w := range d.p.Runtime.Binds.Writable {
+			if w = canonicalHostPath(w); p == w || strings.HasPrefix(p, w+"/") {
+				return "", ""
+			}
+		}
 		return exposure(p, den), "bind it read-only (" + readOnlyHint(m) + "), or "
 	}
 	if m.ReadOnly {
@@ -150,7 +159,7 @@ func (d *decider) hostPath(m Mount, source string) {
 		check(d.p.Runtime.Deny.WritableMounts, below, fmt.Sprintf(" (read-only, but what is mounted below it, such as %s, stays writable on this daemon)", submounts[0]))
 		return
 	}
-	check(d.p.Runtime.Deny.WritableMounts, writable, " (writable: the container could replace the host's programs)")
+	check(d.p.Runtime.Deny.WritableMounts, writable, " (writable: the container could change the host's programs or the state its root services act on)")
 }
 
 // canonicalHostPath cleans a host path and spells /var/run as /run (the same directory).

@@ -42,7 +42,9 @@ var blocking = map[specs.LinuxSeccompAction]bool{
 func judgeSeccomp(data []byte, caps []string) string {
 	var p seccomp.Seccomp
 	if err := json.Unmarshal(data, &p); err != nil {
-		return "" // the docker CLI and the daemon both refuse a profile that is not JSON
+		// Fail closed: a daemon of another version may read what this reading cannot (an older
+		// one ignores fields this one types strictly) and apply it.
+		return fmt.Sprintf("cannot be read as a seccomp profile (%v), so it cannot be checked", err)
 	}
 	got, err := expandProfile(&p, caps)
 	if err != nil {
@@ -66,7 +68,7 @@ func judgeSeccomp(data []byte, caps []string) string {
 	if err != nil || def == nil {
 		return fmt.Sprintf("cannot be compared with Moby's default profile (%v)", err)
 	}
-	mine, theirs := permitted(got), permitted(def)
+	mine, theirs := permitted(got, def), permitted(def, def)
 	var opened []string
 	for _, name := range escapeSyscalls {
 		if mine[name] > theirs[name] {
@@ -91,14 +93,18 @@ const (
 	always
 )
 
-func permitted(p *specs.LinuxSeccomp) map[string]int {
+// permitted says how far each system call is open in p. A rule with argument conditions counts
+// as conditional only where Moby's default (ref) has a rule for that call with exactly those
+// conditions: conditions are judged by what they let through, and one that lets everything
+// through (a mask of 0) is no condition at all.
+func permitted(p, ref *specs.LinuxSeccomp) map[string]int {
 	out := map[string]int{}
 	for _, r := range p.Syscalls {
 		if blocking[r.Action] {
 			continue
 		}
 		level := always
-		if len(r.Args) > 0 {
+		if len(r.Args) > 0 && sameArgsAsDefault(r, ref) {
 			level = withArgs
 		}
 		for _, n := range r.Names {
@@ -242,4 +248,22 @@ func (d *decider) heldCapabilities() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sameArgsAsDefault reports whether every call of rule r has, in ref, a permitting rule with the
+// same argument conditions.
+func sameArgsAsDefault(r specs.LinuxSyscall, ref *specs.LinuxSeccomp) bool {
+	for _, n := range r.Names {
+		found := false
+		for _, d := range ref.Syscalls {
+			if !blocking[d.Action] && slices.Contains(d.Names, n) && slices.Equal(d.Args, r.Args) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

@@ -21,7 +21,8 @@ func identify(p string) (defaults.FileID, error) {
 	if err := syscall.Stat(p, &st); err != nil {
 		return defaults.FileID{}, err
 	}
-	return defaults.FileID{Dev: uint64(st.Dev), Ino: st.Ino, Nlink: uint64(st.Nlink), Regular: st.Mode&syscall.S_IFMT == syscall.S_IFREG}, nil
+	return defaults.FileID{Dev: uint64(st.Dev), Ino: st.Ino, Nlink: uint64(st.Nlink), Regular: st.Mode&syscall.S_IFMT == syscall.S_IFREG,
+		Socket: st.Mode&syscall.S_IFMT == syscall.S_IFSOCK, Uid: st.Uid}, nil
 }
 
 // submounts reads /proc/self/mountinfo for the mount points strictly below dir.
