@@ -41,6 +41,7 @@ type Policy struct {
 	Images     []ImageRule `yaml:"images"`
 	Exceptions []Exception `yaml:"exceptions"`
 	Daemon     Daemon      `yaml:"daemon"`
+	Log        Log         `yaml:"log"`
 	// ContentTrust is the signature requirement of DOCKER_CONTENT_TRUST=1 (every image must be
 	// signed) and of rules that say only signature.required: true.
 	ContentTrust *Signature `yaml:"content_trust,omitempty"`

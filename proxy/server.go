@@ -1,0 +1,185 @@
+// Package proxy is sdocker's API door: an Engine API proxy that decides what it must
+// (container create, exec create, update, network connect, plugins, builds with the host's
+// network) with the same policy as the CLI door, changes a create body to harden it, and
+// forwards everything else to the daemon untouched, hijacked streams and HTTP upgrades
+// included. Compose, the SDKs, CI runners and Testcontainers meet the policy here.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync"
+	"time"
+
+	"sdocker/defaults"
+	"sdocker/wrapper"
+)
+
+// Daemon is what the decisions ask of the daemon behind the proxy (*wrapper.Engine has it):
+// its facts, the containers, volumes and networks a request names, the policy's network.
+type Daemon interface {
+	wrapper.Getter
+	Info(ctx context.Context) (wrapper.Info, error)
+	NetworkExists(ctx context.Context, name string) (bool, error)
+	CreateBridge(ctx context.Context, name string) error
+}
+
+// Options configure a Server.
+type Options struct {
+	// Policy decides every request.
+	Policy *defaults.Policy
+	// Dial opens a connection to the daemon that speaks HTTP (wrapper.Dialer).
+	Dial func(ctx context.Context) (net.Conn, error)
+	// Daemon answers the decisions' questions; usually the same daemon as Dial's.
+	Daemon Daemon
+	// ResolvePath resolves a host path's symlinks on the daemon's host; nil where the daemon
+	// is remote.
+	ResolvePath func(string) (string, error)
+	// Log receives every decision (nil: none).
+	Log func(Entry)
+	// MaxBody is the largest request body the proxy reads to judge; a larger one is refused,
+	// never forwarded. Zero means DefaultMaxBody.
+	MaxBody int64
+	// ShutdownGrace is how long Serve waits for requests in flight once its context ends,
+	// before it closes every connection (streams included). Zero means 2 seconds.
+	ShutdownGrace time.Duration
+	// Now is the clock (exceptions expire); nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultMaxBody bounds a judged body: far above any real create body, and far above the
+// 1 MiB past which dockerd hands its own authorization plugins an empty body.
+const DefaultMaxBody = 32 << 20
+
+// Server is the API door.
+type Server struct {
+	opt     Options
+	forward *httputil.ReverseProxy
+	up      *http.Transport
+
+	mu        sync.Mutex
+	facts     defaults.Facts
+	factsTime time.Time
+	conns     map[*trackedConn]struct{}
+}
+
+// New makes a Server; it serves nothing until Serve.
+func New(opt Options) (*Server, error) {
+	if opt.Policy == nil || opt.Dial == nil || opt.Daemon == nil {
+		return nil, errors.New("proxy: a policy, a dialer and a daemon are required")
+	}
+	if opt.MaxBody == 0 {
+		opt.MaxBody = DefaultMaxBody
+	}
+	if opt.ShutdownGrace == 0 {
+		opt.ShutdownGrace = 2 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Server{opt: opt, conns: map[*trackedConn]struct{}{}}
+	s.up = &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return opt.Dial(ctx) },
+		MaxIdleConnsPerHost: 32,
+		IdleConnTimeout:     30 * time.Second,
+		DisableCompression:  true,
+	}
+	s.forward = &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.Out.URL.Scheme, r.Out.URL.Host = "http", "docker"
+			r.Out.Host = r.In.Host // the client's Host header, as the daemon would see it
+		},
+		Transport:     s.up,
+		FlushInterval: -1, // logs -f, events, stats, pulls: every write reaches the client at once
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if r.Context().Err() != nil {
+				return // the client left
+			}
+			writeError(w, http.StatusBadGateway, "sdocker: proxy: the daemon did not answer "+r.Method+" "+r.URL.Path+": "+err.Error())
+		},
+	}
+	return s, nil
+}
+
+// Serve answers connections from l until ctx ends, then stops accepting, lets requests in
+// flight finish for the shutdown grace and closes every connection left, hijacked streams
+// included. It returns nil after a shutdown asked by ctx.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if tc, ok := c.(*trackedConn); ok {
+				return context.WithValue(ctx, peerKey{}, tc.peer)
+			}
+			return ctx
+		},
+		ErrorLog: discardLog(),
+	}
+	tl := &trackingListener{Listener: l, s: s}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(tl) }()
+	select {
+	case err := <-errc:
+		s.closeAll()
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.opt.ShutdownGrace)
+	defer cancel()
+	_ = srv.Shutdown(sctx) // stops accepting and closes idle connections; streams are closed next
+	s.closeAll()
+	<-errc
+	s.up.CloseIdleConnections()
+	return nil
+}
+
+// closeAll closes every client connection still open, hijacked ones included.
+func (s *Server) closeAll() {
+	s.mu.Lock()
+	conns := make([]*trackedConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// Conns is the number of client connections open now (hijacked streams included).
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// facts returns the daemon's facts, asked at most every 30 seconds.
+func (s *Server) daemonFacts(ctx context.Context) (defaults.Facts, error) {
+	s.mu.Lock()
+	if !s.factsTime.IsZero() && time.Since(s.factsTime) < 30*time.Second {
+		f := s.facts
+		s.mu.Unlock()
+		return f, nil
+	}
+	s.mu.Unlock()
+	info, err := s.opt.Daemon.Info(ctx)
+	if err != nil {
+		return defaults.Facts{}, err
+	}
+	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver, SeccompBuiltin: true}
+	if sc, ok := info.SecurityOption("seccomp"); ok {
+		switch sc["profile"] {
+		case "default", "builtin", "":
+		default:
+			f.SeccompBuiltin = false
+		}
+	}
+	s.mu.Lock()
+	s.facts, s.factsTime = f, time.Now()
+	s.mu.Unlock()
+	return f, nil
+}
