@@ -183,3 +183,6 @@ func (s *Server) daemonFacts(ctx context.Context) (defaults.Facts, error) {
 	s.mu.Unlock()
 	return f, nil
 }
+
+// CloseIdleConnections closes the proxy's idle connections to the daemon (kept for reuse).
+func (s *Server) CloseIdleConnections() { s.up.CloseIdleConnections() }
