@@ -11,6 +11,7 @@ scripts/start-dockerd.sh
 scripts/install-trivy.sh
 scripts/install-ssh.sh
 scripts/install-shells.sh
+scripts/install-api-clients.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 scripts/lint.sh
 go test -count=1 -timeout 30m ./...
