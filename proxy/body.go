@@ -37,6 +37,10 @@ func decodeStrict(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return errors.New("the body is empty")
 	}
+	if !json.Valid(b) {
+		var any any
+		return json.Unmarshal(b, &any) // says what is wrong, and where
+	}
 	if err := noDuplicateKeys(b); err != nil {
 		return err
 	}

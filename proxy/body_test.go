@@ -42,7 +42,7 @@ func TestBodiesJudgedWhateverTheirFraming(t *testing.T) {
 		{"plain 1.1 MiB, chunked, hardened", pad(plain("big-plain"), 1100<<10), true, "", 201, ""},
 		{"not JSON", `{"Image":`, false, "", 400, "reading the create body"},
 		{"empty", ``, false, "", 400, "the body is empty"},
-		{"trailing data", plain("trailing") + `{"HostConfig":{"Privileged":true}}`, false, "", 400, "after its JSON value"},
+		{"trailing data", plain("trailing") + `{"HostConfig":{"Privileged":true}}`, false, "", 400, "after top-level value"},
 		{"duplicate HostConfig", fmt.Sprintf(`{"Image":%q,"HostConfig":{},"hostconfig":{"Privileged":true}}`, image), false, "", 400, "appears twice"},
 		{"duplicate nested", fmt.Sprintf(`{"Image":%q,"HostConfig":{"Privileged":false,"Privileged":true}}`, image), false, "", 400, "appears twice"},
 		{"lower-case keys", fmt.Sprintf(`{"image":%q,"hostconfig":{"privileged":true}}`, image), false, "", 403, "rule privileged"},
