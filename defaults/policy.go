@@ -63,6 +63,8 @@ type Runtime struct {
 	Network   Network   `yaml:"network"`
 	Logging   Logging   `yaml:"logging"`
 	Deny      Deny      `yaml:"deny"`
+	// DockerSocket names the images that get a policed socket in place of the daemon's.
+	DockerSocket DockerSocket `yaml:"docker_socket"`
 }
 
 // Capabilities: what is dropped, and which additions are allowed.

@@ -155,3 +155,6 @@ func (o object) list(name string) ([]any, error) {
 	}
 	return nil, fmt.Errorf("%s is not a list", name)
 }
+
+// encodeObject writes an object back as JSON, numbers as they came.
+func encodeObject(o object) ([]byte, error) { return json.Marshal(o) }

@@ -109,7 +109,7 @@ func applyCreate(b []byte, c defaults.Change, readFile func(string) ([]byte, err
 			return nil, fmt.Errorf("applying %s: %w", a.Field, err)
 		}
 	}
-	return json.Marshal(body)
+	return encodeObject(body)
 }
 
 func appendTo(o object, name, v string) error {

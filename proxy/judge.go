@@ -28,6 +28,15 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
+	b, substituted, err := s.substituteSocket(ctx, b, req)
+	if err != nil {
+		return j, err
+	}
+	if substituted {
+		if req, err = readCreate(b); err != nil {
+			return j, fmt.Errorf("reading the body back with the policed socket: %w", err)
+		}
+	}
 	facts, err := s.daemonFacts(ctx)
 	if err != nil {
 		return j, fmt.Errorf("asking the daemon for its security options: %w", err)
@@ -36,6 +45,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return j, err
 	}
 	j.d = defaults.Decide(s.input(req, facts))
+	if substituted {
+		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
+	}
 	if !j.d.Allowed {
 		return j, nil
 	}

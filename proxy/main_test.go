@@ -140,7 +140,8 @@ func startProxy(t testing.TB, policyYAML string) running {
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "decisions.jsonl")
 	dl := &defaults.DecisionLog{Path: logPath, Report: func(err error) { t.Error(err) }}
-	srv, err := proxy.New(proxy.Options{Policy: p, Dial: dial, Daemon: eng, ResolvePath: wrapper.ResolveHostPath, Log: dl.Write})
+	srv, err := proxy.New(proxy.Options{Policy: p, Dial: dial, Daemon: eng, ResolvePath: wrapper.ResolveHostPath, Log: dl.Write,
+		SocketDir: filepath.Join(dir, "sockets"), DaemonSocket: strings.TrimPrefix(ep.Host, "unix://")})
 	if err != nil {
 		t.Fatal(err)
 	}

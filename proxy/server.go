@@ -48,6 +48,13 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// Now is the clock (exceptions expire); nil means time.Now.
 	Now func() time.Time
+	// SocketDir is where the proxy makes the policed socket it gives containers whose image
+	// runtime.docker_socket.images names, in place of the daemon's; "" gives none (they are
+	// refused the daemon's socket). It must be on the daemon's host.
+	SocketDir string
+	// DaemonSocket is the host path of the daemon's socket where it is local: a bind of it is
+	// the daemon's socket too, whatever its name.
+	DaemonSocket string
 }
 
 // DefaultMaxBody bounds a judged body: far above any real create body, and far above the
@@ -64,6 +71,8 @@ type Server struct {
 	facts     defaults.Facts
 	factsTime time.Time
 	conns     map[*trackedConn]struct{}
+	httpSrv   *http.Server
+	policed   string // the policed socket, once made
 }
 
 // New makes a Server; it serves nothing until Serve.
@@ -119,6 +128,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		},
 		ErrorLog: discardLog(),
 	}
+	s.mu.Lock()
+	s.httpSrv = srv
+	s.mu.Unlock()
 	tl := &trackingListener{Listener: l, s: s}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(tl) }()

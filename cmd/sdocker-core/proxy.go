@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,7 +35,9 @@ func newProxyCmd(e env) *cobra.Command {
 adds flags; privileged execs, updates beyond the maxima, plugins, swarm services, the host's
 network on connect and on classic builds are refused with "Error response from daemon: sdocker:
 …". Everything else, streams included, is forwarded untouched. The socket gets --group and --mode
-before it appears. SIGTERM or SIGINT stops it.`,
+before it appears. Containers whose image runtime.docker_socket.images names get, in place of
+the daemon's socket, a policed one of their own (in a "sockets" directory beside --listen).
+SIGTERM or SIGINT stops it.`,
 		DisableFlagParsing:    true,
 		DisableFlagsInUseLine: true,
 		RunE: func(c *cobra.Command, a []string) error {
@@ -80,7 +83,7 @@ func (o *proxyOptions) Run(c *cobra.Command, e env, globals []string) error {
 	if err != nil {
 		return err
 	}
-	srv, closeLog, err := newProxyServer(e, inv, p)
+	srv, closeLog, err := newProxyServer(e, inv, p, filepath.Join(filepath.Dir(path), "sockets"))
 	if err != nil {
 		return err
 	}
@@ -96,7 +99,8 @@ func (o *proxyOptions) Run(c *cobra.Command, e env, globals []string) error {
 }
 
 // newProxyServer makes the API door in front of the daemon the invocation names.
-func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy) (*proxy.Server, func(), error) {
+// Containers whose image runtime.docker_socket.images names get a policed socket in socketDir.
+func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy, socketDir string) (*proxy.Server, func(), error) {
 	ep, err := inv.Endpoint(e.getenv)
 	if err != nil {
 		return nil, nil, err
@@ -116,6 +120,8 @@ func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy) (*proxy.
 	opt := proxy.Options{Policy: p, Dial: dial, Daemon: eng}
 	if ep.Local() {
 		opt.ResolvePath = wrapper.ResolveHostPath
+		opt.SocketDir = socketDir // the policed socket must be on the daemon's host
+		opt.DaemonSocket = strings.TrimPrefix(ep.Host, "unix://")
 	}
 	closeLog := func() {}
 	if path := p.Log.Decisions; path != "" {
@@ -157,16 +163,16 @@ func runCompose(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, closeLog, err := newProxyServer(e, inv, p)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
 	dir, err := os.MkdirTemp("", "sdocker-compose-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	srv, closeLog, err := newProxyServer(e, inv, p, filepath.Join(dir, "sockets"))
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	sock := dir + "/docker.sock"
 	l, err := proxy.ListenUnix(proxy.ListenOptions{Path: sock, Mode: 0o600})
 	if err != nil {

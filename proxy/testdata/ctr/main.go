@@ -7,15 +7,21 @@
 //	ctr sleep         sleep for an hour
 //	ctr tty           print the terminal's size now and after every resize ("size ROWSxCOLS"),
 //	                  echo each line read, exit at "exit"
+//	ctr api METHOD PATH [BODY]
+//	                  ask the Engine API on /var/run/docker.sock; print the status and the body
 package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,6 +43,23 @@ func main() {
 		}
 	case "sleep":
 		time.Sleep(time.Hour)
+	case "api":
+		c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", "/var/run/docker.sock")
+		}}}
+		body := ""
+		if len(os.Args) > 4 {
+			body = os.Args[4]
+		}
+		req, _ := http.NewRequest(os.Args[2], "http://docker"+os.Args[3], strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		fmt.Printf("%d %s\n", resp.StatusCode, b)
 	case "tty":
 		size := func() {
 			w, h, err := term.GetSize(0)
