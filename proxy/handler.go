@@ -24,11 +24,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "":
 		s.forward.ServeHTTP(w, r)
 	case "attach", "execstart":
-		if r.Header.Get("Upgrade") == "" {
-			s.splice(w, r)
-			return
-		}
-		s.forward.ServeHTTP(w, r)
+		s.splice(w, r)
 	case "pull":
 		s.log(r, rt, defaults.Decision{Allowed: true}, r.URL.Query().Get("fromImage"))
 		s.forward.ServeHTTP(w, r)

@@ -89,6 +89,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	opt.Daemon = &cachedDaemon{Daemon: opt.Daemon}
 	s := &Server{opt: opt, conns: map[*trackedConn]struct{}{}}
 	s.up = &http.Transport{
 		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return opt.Dial(ctx) },

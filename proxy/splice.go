@@ -8,9 +8,11 @@ import (
 	"sync"
 )
 
-// splice carries an attach or exec start that hijacks the connection without asking for an
-// upgrade (docker-py does): the request goes to the daemon as it came, then bytes flow both
-// ways until both sides are done. A half-close is passed on (stdin ended, output to come).
+// splice carries an attach or exec start, which hijacks the connection with an Upgrade header
+// (101) or without one (docker-py can): the request goes to the daemon as it came, then bytes
+// flow both ways, the daemon's answer included, until both sides are done. A half-close is
+// passed on (stdin ended, output to come). Its copies use large buffers: attach streams carry
+// whole files.
 func (s *Server) splice(w http.ResponseWriter, r *http.Request) {
 	b, err := readBody(r, 1<<20)
 	if err != nil {
@@ -48,15 +50,29 @@ func (s *Server) splice(w http.ResponseWriter, r *http.Request) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		_, err := io.Copy(up, buf) // what the client already sent is in buf's buffer
+		// What the client already sent is in buf's buffer; the rest is read directly.
+		pending, _ := buf.Reader.Peek(buf.Reader.Buffered())
+		_, err := up.Write(pending)
+		if err == nil {
+			_, err = copyBuffer(up, client)
+		}
 		halfClose(up, err)
 	}()
 	go func() {
 		defer wg.Done()
-		_, err := io.Copy(client, up)
+		_, err := copyBuffer(client, up)
 		halfClose(client, err)
 	}()
 	wg.Wait()
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// copyBuffer copies with a pooled 256 KiB buffer.
+func copyBuffer(dst io.Writer, src io.Reader) (int64, error) {
+	b := bufPool.Get().(*[]byte)
+	defer bufPool.Put(b)
+	return io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, *b)
 }
 
 // halfClose ends the write side of c after a clean EOF, and the whole of it after an error
