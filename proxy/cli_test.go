@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sdocker/internal/testenv"
 )
 
 // The docker CLI through the proxy: a create is hardened by changing its body, as sdocker run
@@ -220,4 +222,23 @@ func readAll(r interface{ Read([]byte) (int, error) }) (string, error) {
 	var b bytes.Buffer
 	_, err := b.ReadFrom(r)
 	return b.String(), err
+}
+
+// BuildKit through the buildx plugin: only /session and /grpc (h2c upgrades), forwarded.
+func TestBuildKitThroughProxy(t *testing.T) {
+	px := startProxy(t, "")
+	if exec.Command("docker", "buildx", "version").Run() != nil {
+		testenv.Missing(t, "docker buildx is not installed (scripts/install-api-clients.sh)")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\nRUN [\"/ctr\", \"say\", \"built\", \"1\"]\n"), 0o644)
+	tag := strings.Replace(image, ":", "-bk:", 1)
+	defer exec.Command("docker", "rmi", "-f", tag).Run()
+	r := docker(t, px.host(), "", "buildx", "build", "--progress", "plain", "-t", tag, dir)
+	if r.code != 0 || !strings.Contains(r.stderr, "built 0") {
+		t.Fatalf("buildx build: exit %d\n%s", r.code, r.stderr)
+	}
+	if exec.Command("docker", "image", "inspect", tag).Run() != nil {
+		t.Errorf("the image %s was not made", tag)
+	}
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Engine API clients the proxy's tests drive for real, each only when absent:
-# Debian's docker-compose (1.29.2) and python3-docker (apt, as root), and compose v2 as a docker
-# CLI plugin, built from its module zip (it refuses `go install`; about a minute on 2 cores) and
-# kept in ~/.docker/cli-plugins.
+# Debian's docker-compose (1.29.2) and python3-docker (apt, as root); buildx (BuildKit's client,
+# `go install`, about 2 minutes) and compose v2 (built from its module zip: it refuses
+# `go install`; about a minute on 2 cores) as docker CLI plugins in ~/.docker/cli-plugins.
 set -euo pipefail
 
 missing=()
@@ -21,7 +21,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 COMPOSE_VERSION=v5.6.0
+BUILDX_VERSION=v0.38.2
 plugins="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
+mkdir -p "$plugins"
+if docker buildx version >/dev/null 2>&1; then
+  echo "install-api-clients: docker buildx is present"
+else
+  echo "install-api-clients: building docker buildx ${BUILDX_VERSION}"
+  gobin=$(mktemp -d)
+  GOBIN="$gobin" GOFLAGS=-mod=mod go install -ldflags "-s -w" "github.com/docker/buildx/cmd/buildx@${BUILDX_VERSION}"
+  mv "$gobin/buildx" "$plugins/docker-buildx"
+  rm -rf "$gobin"
+fi
 if docker compose version 2>/dev/null | grep -q "${COMPOSE_VERSION}"; then
   echo "install-api-clients: docker compose ${COMPOSE_VERSION} is present"
   exit 0
