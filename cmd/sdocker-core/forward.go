@@ -89,6 +89,7 @@ func forward(argv []string, e env) error {
 		}
 	}
 	if err := report(e, d); err != nil {
+		logDecision(e, p, inv, d, "")
 		return err
 	}
 	ed, err := wrapper.EditFor(inv, d, func(data []byte) (string, error) { return pinProfile(e, data) })
@@ -97,9 +98,11 @@ func forward(argv []string, e env) error {
 	}
 	if inv.Command == "run" || inv.Command == "create" {
 		if ed.Image, err = checkImage(ctx, e, p, inv, eng); err != nil {
+			logDecision(e, p, inv, defaults.Decision{Mode: d.Mode, Violations: []defaults.Violation{{Rule: "image-gate", Field: defaults.FieldImage, From: inv.Image()}}}, "")
 			return err
 		}
 	}
+	logDecision(e, p, inv, d, ed.Image)
 	for _, a := range d.Change.Add {
 		if a.Field == defaults.FieldNetworkMode && p.Runtime.Network.Create {
 			if err := ensureNetwork(ctx, eng, a.Value); err != nil {
@@ -262,4 +265,18 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 	return &wrapper.UsageError{Msg: fmt.Sprintf("refusing to talk to %s (from %s) without TLS verification: anyone on the network path "+
 		"would be root on that host; use --tlsverify with certificates from `sdocker tls init` (or DOCKER_TLS_VERIFY=1), "+
 		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
+}
+
+// logDecision appends the CLI door's decision to the policy's decision log (log.decisions), if
+// it names one. A log that cannot be written is reported and never stops the command.
+func logDecision(e env, p *defaults.Policy, inv *wrapper.Invocation, d defaults.Decision, pinned string) {
+	if p.Log.Decisions == "" {
+		return
+	}
+	entry := defaults.NewLogEntry(time.Now(), "cli", inv.Command, inv.Image(), d)
+	entry.Pinned = pinned
+	entry.Peer = &defaults.LogPeer{UID: os.Getuid(), PID: os.Getpid()}
+	l := &defaults.DecisionLog{Path: p.Log.Decisions, Report: func(err error) { fmt.Fprintln(e.stderr, "sdocker: warning: "+err.Error()) }}
+	l.Write(entry)
+	l.Close()
 }
