@@ -234,7 +234,7 @@ func TestBuildKitThroughProxy(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\nRUN [\"/ctr\", \"say\", \"built\", \"1\"]\n"), 0o644)
 	tag := strings.Replace(image, ":", "-bk:", 1)
 	defer exec.Command("docker", "rmi", "-f", tag).Run()
-	r := docker(t, px.host(), "", "buildx", "build", "--progress", "plain", "-t", tag, dir)
+	r := docker(t, px.host(), "", "buildx", "build", "--no-cache", "--progress", "plain", "-t", tag, dir)
 	if r.code != 0 || !strings.Contains(r.stderr, "built 0") {
 		t.Fatalf("buildx build: exit %d\n%s", r.code, r.stderr)
 	}

@@ -26,8 +26,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "attach", "execstart":
 		s.splice(w, r)
 	case "pull":
-		s.log(r, rt, defaults.Decision{Allowed: true}, r.URL.Query().Get("fromImage"))
-		s.forward.ServeHTTP(w, r)
+		s.pull(w, r, rt)
 	default:
 		s.decide(w, r, rt)
 	}
@@ -35,9 +34,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // judged is one decision of the proxy: the decision, and the body to forward when allowed.
 type judged struct {
-	d     defaults.Decision
-	image string
-	body  []byte
+	d      defaults.Decision
+	image  string
+	pinned string // the image as the gate pinned it
+	body   []byte
 }
 
 // decide reads and judges a request whose body (or query) the policy covers.
@@ -73,7 +73,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	if err != nil {
 		var inputErr *badInput
 		var status *statusError
+		var refusedImage *imageRefused
 		switch {
+		case errors.As(err, &refusedImage):
+			s.log(r, rt, defaults.Decision{Violations: []defaults.Violation{{Rule: "image-gate", Field: defaults.FieldImage, From: j.image}}}, j.image)
+			writeError(w, http.StatusForbidden, refusedImage.Error())
+			return
 		case errors.As(err, &inputErr):
 			s.refuseInput(w, r, rt, inputErr.err)
 			return
@@ -85,7 +90,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
 		return
 	}
-	s.log(r, rt, j.d, j.image)
+	s.logPinned(r, rt, j.d, j.image, j.pinned)
 	if !j.d.Allowed {
 		writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
 		return

@@ -71,6 +71,11 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 			return j, fmt.Errorf("the hardened body still fails the policy (%s: %s)", v.Rule, v.Message)
 		}
 	}
+	var pinned string
+	if j.body, pinned, err = s.gateCreate(ctx, j.body, req.Image); err != nil {
+		return j, &imageRefused{image: req.Image, err: err}
+	}
+	j.pinned = pinned
 	for _, a := range j.d.Change.Add {
 		if a.Field == defaults.FieldNetworkMode && s.opt.Policy.Runtime.Network.Create {
 			if err := s.ensureNetwork(ctx, a.Value); err != nil {

@@ -19,12 +19,14 @@ import (
 )
 
 // Daemon is what the decisions ask of the daemon behind the proxy (*wrapper.Engine has it):
-// its facts, the containers, volumes and networks a request names, the policy's network.
+// its facts, the containers, volumes and networks a request names, the policy's network, the
+// tag of a pull made by digest.
 type Daemon interface {
 	wrapper.Getter
 	Info(ctx context.Context) (wrapper.Info, error)
 	NetworkExists(ctx context.Context, name string) (bool, error)
 	CreateBridge(ctx context.Context, name string) error
+	Tag(ctx context.Context, image, repo, tag string) error
 }
 
 // Options configure a Server.
@@ -52,6 +54,9 @@ type Options struct {
 	// runtime.docker_socket.images names, in place of the daemon's; "" gives none (they are
 	// refused the daemon's socket). It must be on the daemon's host.
 	SocketDir string
+	// Images applies the policy's image rules to pulls and creates; nil forwards pulls
+	// unchecked (and logged) and leaves a create's image as asked.
+	Images ImageGate
 	// DaemonSocket is the host path of the daemon's socket where it is local: a bind of it is
 	// the daemon's socket too, whatever its name.
 	DaemonSocket string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -117,7 +118,7 @@ func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy, socketDi
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := proxy.Options{Policy: p, Dial: dial, Daemon: eng}
+	opt := proxy.Options{Policy: p, Dial: dial, Daemon: eng, Images: imageGate{e: e, p: p, eng: eng}}
 	if ep.Local() {
 		opt.ResolvePath = wrapper.ResolveHostPath
 		opt.SocketDir = socketDir // the policed socket must be on the daemon's host
@@ -216,4 +217,35 @@ func composeEnv(env []string, host string) []string {
 		}
 	}
 	return out
+}
+
+// imageGate is the CLI door's image check (signatures, the scan gate) for the API door: a pull
+// or create of the image, judged as `sdocker pull IMAGE` or `sdocker create IMAGE` would be.
+type imageGate struct {
+	e   env
+	p   *defaults.Policy
+	eng *wrapper.Engine
+}
+
+// What the check prints goes to the proxy's stderr; where it refuses with what it printed (the
+// scan gate's table), that becomes the refusal's message.
+func (g imageGate) Check(ctx context.Context, action, ref string) (string, error) {
+	inv, err := wrapper.Parse([]string{action, ref})
+	if err != nil {
+		return "", err
+	}
+	var said bytes.Buffer
+	e := g.e
+	e.stderr = &said
+	pinned, err := checkImage(ctx, e, g.p, inv, g.eng)
+	g.e.stderr.Write(said.Bytes())
+	var silent *silentError
+	if errors.As(err, &silent) {
+		lines := strings.Split(strings.TrimSpace(said.String()), "\n")
+		for i := range lines {
+			lines[i] = strings.TrimPrefix(strings.TrimSpace(lines[i]), "sdocker: ")
+		}
+		err = errors.New(strings.Join(lines, "; "))
+	}
+	return pinned, err
 }
