@@ -42,14 +42,42 @@ func createStdinOnce(t *testing.T, c *http.Client) string {
 	return m.Id
 }
 
+// createSleeper creates and starts a container that sleeps with its stdin open: an attach to it
+// ends only when its client leaves.
+func createSleeper(t *testing.T, c *http.Client) string {
+	t.Helper()
+	k, v, _ := strings.Cut(runLabel, "=")
+	body := fmt.Sprintf(`{"Image":%q,"Cmd":["sleep"],"OpenStdin":true,"AttachStdin":true,"Labels":{%q:%q}}`, image, k, v)
+	resp, err := c.Post("http://docker/v1.41/containers/create", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Id, Message string }
+	json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if m.Id == "" {
+		t.Fatalf("create: %s", m.Message)
+	}
+	if resp, err = c.Post("http://docker/v1.41/containers/"+m.Id+"/start", "application/json", nil); err == nil {
+		resp.Body.Close()
+	}
+	t.Cleanup(func() {
+		if resp, err := c.Post("http://docker/v1.41/containers/"+m.Id+"/kill", "", nil); err == nil {
+			resp.Body.Close()
+		}
+	})
+	return m.Id
+}
+
 // Fifty concurrent clients that leave abruptly (mid-header, mid-body, mid-stream, mid-hijack,
 // with and without an Upgrade header) leave no goroutine and no descriptor behind.
 func TestNoLeakAfterAbruptClients(t *testing.T) {
 	px := startProxy(t, "")
 	c := apiClient(px.sock)
-	var ids []string
+	var ids, sleepers []string
 	for i := 0; i < 10; i++ {
 		ids = append(ids, createStdinOnce(t, c))
+		sleepers = append(sleepers, createSleeper(t, c))
 	}
 	// Warm up, then measure with the proxy's idle daemon connections closed.
 	if r := docker(t, px.host(), "", "version"); r.code != 0 {
@@ -88,13 +116,18 @@ func TestNoLeakAfterAbruptClients(t *testing.T) {
 			case 2: // an event stream, left after its headers
 				fmt.Fprintf(conn, "GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n")
 				bufio.NewReader(conn).ReadString('\n')
-			case 3, 4: // an attach, with (3) and without (4) an Upgrade header, left after a line
+			case 3, 4: // an attach, with (3) and without (4) an Upgrade header, left after a line;
+				// (4) to a container that stays silent and never ends
 				id := ids[i/5]
 				upgrade := "Upgrade: tcp\r\nConnection: Upgrade\r\n"
 				if i%5 == 4 {
-					upgrade = ""
+					id, upgrade = sleepers[i/5], ""
 				}
-				fmt.Fprintf(conn, "POST /v1.41/containers/%s/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n%s\r\n", id, upgrade)
+				stdin := "1"
+				if i%5 == 4 {
+					stdin = "0" // the daemon then streams until the container ends, whatever the client sends
+				}
+				fmt.Fprintf(conn, "POST /v1.41/containers/%s/attach?stream=1&stdin=%s&stdout=1 HTTP/1.1\r\nHost: docker\r\n%s\r\n", id, stdin, upgrade)
 				br := bufio.NewReader(conn)
 				status, _ := br.ReadString('\n')
 				if !strings.Contains(status, "101") && !strings.Contains(status, "200") {

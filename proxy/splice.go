@@ -56,6 +56,14 @@ func (s *Server) splice(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			_, err = copyBuffer(up, client)
 		}
+		if err == nil && peerGone(client) {
+			// The client has left, not only ended its input: nothing more can reach it, so
+			// the daemon's side is closed too rather than left to a container that may never
+			// write again.
+			client.Close()
+			up.Close()
+			return
+		}
 		halfClose(up, err)
 	}()
 	go func() {
