@@ -156,10 +156,14 @@ func TestCLIStreams(t *testing.T) {
 	})
 }
 
-// A classic build goes through; one on the host's network is refused.
+// A classic build goes through, its context streamed whatever its size (40 MiB here, above
+// what the proxy reads of a body it judges); one on the host's network is refused.
 func TestCLIClassicBuild(t *testing.T) {
 	px := startProxy(t, "")
 	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big"), make([]byte, 40<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\nLABEL "+strings.Replace(runLabel, "=", "=\"", 1)+"\"\nRUN [\"/ctr\"]\n"), 0o644)
 	tag := strings.Replace(image, ":", "-built:", 1)
 	build := func(extra ...string) result {

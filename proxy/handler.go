@@ -42,6 +42,17 @@ type judged struct {
 
 // decide reads and judges a request whose body (or query) the policy covers.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.kind == "build" {
+		// A classic build is judged by its query; its body is the build context, streamed on.
+		j, _ := judgeBuild(r, nil)
+		s.log(r, rt, j.d, r.URL.Query().Get("t"))
+		if !j.d.Allowed {
+			writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
+			return
+		}
+		s.forward.ServeHTTP(w, r)
+		return
+	}
 	b, err := readBody(r, s.opt.MaxBody)
 	if errors.Is(err, errTooLarge) {
 		s.refuseInput(w, r, rt, fmt.Errorf("the body is larger than the %d bytes the proxy judges", s.opt.MaxBody))
@@ -65,8 +76,6 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 		j, err = judgeStart(b)
 	case "connect":
 		j, err = s.judgeConnect(ctx, rt, b)
-	case "build":
-		j, err = judgeBuild(r, b)
 	case "plugin", "service":
 		j = judgeRefused(rt)
 	}
@@ -101,7 +110,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	out.TransferEncoding = nil
 	out.Header.Del("Transfer-Encoding")
 	out.Header.Del("Upgrade") // a judged request is answered, never upgraded
-	if len(j.body) > 0 && rt.kind != "build" {
+	if len(j.body) > 0 {
 		out.Header.Set("Content-Type", "application/json")
 	}
 	s.forward.ServeHTTP(w, out)
