@@ -75,6 +75,8 @@ func TestCLIRefusals(t *testing.T) {
 		{"seccomp unconfined", []string{"--security-opt", "seccomp=unconfined"}, "(rule seccomp)"},
 		{"device", []string{"--device", "/dev/null:/dev/x"}, "(rule devices)"},
 		{"unlimited pids", []string{"--pids-limit", "-1"}, "(rule resources)"},
+		// docker binds the socket it talks to, here the proxy's own.
+		{"use-api-socket", []string{"--use-api-socket"}, "(rule mounts): a Docker API socket in a container"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"run", "--rm", "--label", runLabel, "--label", "case=" + tc.name}, tc.args...)

@@ -45,6 +45,12 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return j, err
 	}
 	j.d = defaults.Decide(s.input(req, facts))
+	if !substituted {
+		if vs := s.ownSocketViolations(req); len(vs) > 0 {
+			j.d.Violations = append(j.d.Violations, vs...)
+			j.d.Allowed = j.d.Mode == defaults.ModeWarn
+		}
+	}
 	if substituted {
 		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
 	}

@@ -77,7 +77,8 @@ type Server struct {
 	factsTime time.Time
 	conns     map[*trackedConn]struct{}
 	httpSrv   *http.Server
-	policed   string // the policed socket, once made
+	policed   string   // the policed socket, once made
+	own       []string // the sockets the proxy serves its clients on
 }
 
 // New makes a Server; it serves nothing until Serve.
@@ -136,6 +137,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	s.mu.Lock()
 	s.httpSrv = srv
+	if ul, ok := l.(*unixListener); ok {
+		s.own = append(s.own, ul.path)
+	} else if a, ok := l.Addr().(*net.UnixAddr); ok {
+		s.own = append(s.own, a.Name)
+	}
 	s.mu.Unlock()
 	tl := &trackingListener{Listener: l, s: s}
 	errc := make(chan error, 1)

@@ -24,7 +24,21 @@ func (s *Server) isDaemonSocket(src string) bool {
 		}
 	}
 	p = canonical(p)
-	return p == "/run/docker.sock" || s.opt.DaemonSocket != "" && p == canonical(s.opt.DaemonSocket)
+	return p == "/run/docker.sock" || s.opt.DaemonSocket != "" && p == canonical(s.opt.DaemonSocket) || s.isOwnSocket(p)
+}
+
+// isOwnSocket reports whether a (canonical) host path is one of the proxy's own sockets: the one
+// it serves its clients on (which docker run --use-api-socket binds, being the client's socket)
+// and the policed one it gives containers.
+func (s *Server) isOwnSocket(p string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, own := range append(s.own[:len(s.own):len(s.own)], s.policed) {
+		if own != "" && p == canonical(own) {
+			return true
+		}
+	}
+	return false
 }
 
 func canonical(p string) string {
@@ -43,16 +57,13 @@ func canonical(p string) string {
 // so the daemon runs the image that was matched.
 func (s *Server) substituteSocket(ctx context.Context, b []byte, req defaults.Request) ([]byte, bool, error) {
 	sock := s.opt.Policy.Runtime.DockerSocket
-	if len(sock.Images) == 0 || s.opt.SocketDir == "" {
-		return b, false, nil
-	}
 	asks := false
 	for _, m := range req.Mounts {
 		if m.Type == "bind" && s.isDaemonSocket(m.Source) {
 			asks = true
 		}
 	}
-	if !asks {
+	if !asks || len(sock.Images) == 0 || s.opt.SocketDir == "" {
 		return b, false, nil
 	}
 	var img struct {
@@ -139,4 +150,28 @@ func (s *Server) policedSocket() (string, error) {
 	go s.httpSrv.Serve(&trackingListener{Listener: l, s: s})
 	s.policed = p
 	return p, nil
+}
+
+// ownSocketViolations refuses binds of the proxy's own sockets, as the daemon's are refused:
+// what the policy lets have a socket gets the policed one by substitution, nothing else gets one.
+func (s *Server) ownSocketViolations(req defaults.Request) []defaults.Violation {
+	var out []defaults.Violation
+	for _, m := range req.Mounts {
+		if m.Type != "bind" {
+			continue
+		}
+		resolved := m.Source
+		if s.opt.ResolvePath != nil {
+			if r, err := s.opt.ResolvePath(m.Source); err == nil {
+				resolved = r
+			}
+		}
+		if !s.isOwnSocket(canonical(m.Source)) && !s.isOwnSocket(canonical(resolved)) {
+			continue
+		}
+		out = append(out, defaults.Violation{Rule: defaults.RuleMounts, Field: defaults.FieldMounts, From: m.From,
+			Message: "a Docker API socket in a container lets it ask for anything its socket allows",
+			Hint:    "name the image in runtime.docker_socket.images to give it a policed socket of its own"})
+	}
+	return out
 }
