@@ -21,11 +21,14 @@ import (
 // direct to the daemon and through the proxy, and reports the ratios (proxy/direct for ps and
 // run; direct/proxy time, i.e. throughput proxy/direct, for attach). The direct run is given
 // the flags the proxy adds, so that only the proxy's own work differs. It also reports the
-// resident memory of sdocker proxy (the built binary) holding 50 idle client connections.
+// resident memory of the proxy holding 50 idle client connections. The proxy is sdocker proxy,
+// the built binary, as installed.
 //
 //	go test -run '^$' -bench Proxy -benchtime 1x ./proxy
 func BenchmarkProxy(b *testing.B) {
-	px := startProxy(b, "")
+	requireDaemon(b)
+	sock, pid := startBinaryProxy(b)
+	proxyHost := "unix://" + sock
 	inv, _ := wrapper.Parse(nil)
 	ep, _ := inv.Endpoint(os.Getenv)
 	data := filepath.Join(b.TempDir(), "100m")
@@ -41,13 +44,13 @@ func BenchmarkProxy(b *testing.B) {
 	}
 	cmds := map[string]cmd{
 		"direct ps":     {ep.Host, []string{"ps", "-q"}, ""},
-		"proxy ps":      {px.host(), []string{"ps", "-q"}, ""},
+		"proxy ps":      {proxyHost, []string{"ps", "-q"}, ""},
 		"direct run":    {ep.Host, append(append([]string{"run", "--rm"}, hardening...), image), ""},
-		"proxy run":     {px.host(), []string{"run", "--rm", image}, ""},
+		"proxy run":     {proxyHost, []string{"run", "--rm", image}, ""},
 		"direct attach": {ep.Host, append(append([]string{"run", "--rm", "-i"}, hardening...), image, "cat"), data},
-		"proxy attach":  {px.host(), []string{"run", "--rm", "-i", image, "cat"}, data},
+		"proxy attach":  {proxyHost, []string{"run", "--rm", "-i", image, "cat"}, data},
 	}
-	rounds := map[string]int{"direct ps": 30, "proxy ps": 30, "direct run": 10, "proxy run": 10, "direct attach": 3, "proxy attach": 3}
+	rounds := map[string]int{"direct ps": 30, "proxy ps": 30, "direct run": 10, "proxy run": 10, "direct attach": 5, "proxy attach": 5}
 	order := []string{"direct ps", "proxy ps", "direct run", "proxy run", "direct attach", "proxy attach"}
 	times := map[string][]time.Duration{}
 	for i := 0; i < 30; i++ {
@@ -86,29 +89,34 @@ func BenchmarkProxy(b *testing.B) {
 	b.ReportMetric(median("proxy ps")/median("direct ps"), "ps-proxy/direct")
 	b.ReportMetric(median("proxy run")/median("direct run"), "run-proxy/direct")
 	b.ReportMetric(median("direct attach")/median("proxy attach"), "attach-throughput-proxy/direct")
-	b.ReportMetric(float64(idleRSS(b))/1024, "rss-MiB-50-idle")
+	b.ReportMetric(float64(idleRSS(b, sock, pid))/1024, "rss-MiB-50-idle")
 }
 
-// idleRSS starts sdocker proxy, holds 50 idle keep-alive connections on it and returns its
-// resident memory in KiB.
-func idleRSS(b *testing.B) int {
+// startBinaryProxy builds sdocker-core and serves sdocker proxy until the benchmark ends.
+func startBinaryProxy(b *testing.B) (sock string, pid int) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "sdocker-core")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/sdocker-core").CombinedOutput(); err != nil {
 		b.Fatalf("building sdocker-core: %v\n%s", err, out)
 	}
-	sock := filepath.Join(dir, "p.sock")
+	sock = filepath.Join(dir, "p.sock")
 	p := exec.Command(bin, "proxy", "--listen", "unix://"+sock)
 	if err := p.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer p.Process.Kill()
+	b.Cleanup(func() { p.Process.Signal(os.Interrupt); p.Wait() })
 	for i := 0; i < 100; i++ {
 		if _, err := os.Stat(sock); err == nil {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	return sock, p.Process.Pid
+}
+
+// idleRSS holds 50 idle keep-alive connections on the proxy and returns its resident memory in
+// KiB.
+func idleRSS(b *testing.B, sock string, pid int) int {
 	for i := 0; i < 50; i++ {
 		c, err := net.Dial("unix", sock)
 		if err != nil {
@@ -122,7 +130,7 @@ func idleRSS(b *testing.B) int {
 		}
 	}
 	time.Sleep(500 * time.Millisecond)
-	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Process.Pid))
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	for _, l := range strings.Split(string(status), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
 			var kb int
