@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -106,4 +108,42 @@ func clearStale(path string) error {
 		return fmt.Errorf("something already answers on %s", path)
 	}
 	return os.Remove(path)
+}
+
+// TLSListenOptions say how the proxy listens on TCP: only with mutual TLS, every client
+// presenting a certificate signed by ClientCA.
+type TLSListenOptions struct {
+	Addr                  string // host:port
+	ClientCA              string // PEM bundle the clients' certificates must chain to
+	ServerCert, ServerKey string
+}
+
+// ListenTLS listens on TCP with mutual TLS; without a client CA, a certificate and a key it
+// refuses to listen at all.
+func ListenTLS(o TLSListenOptions) (net.Listener, error) {
+	if o.ClientCA == "" || o.ServerCert == "" || o.ServerKey == "" {
+		return nil, errors.New("a TCP socket needs mutual TLS: a client CA, a server certificate and its key")
+	}
+	pem, err := os.ReadFile(o.ClientCA)
+	if err != nil {
+		return nil, fmt.Errorf("reading the client CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("reading the client CA %s: no certificate found", o.ClientCA)
+	}
+	pair, err := tls.LoadX509KeyPair(o.ServerCert, o.ServerKey)
+	if err != nil {
+		return nil, fmt.Errorf("loading the server certificate: %w", err)
+	}
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", o.Addr, err)
+	}
+	return tls.NewListener(l, &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{pair},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    pool,
+	}), nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -23,20 +24,23 @@ import (
 // proxyOptions are the flags of `sdocker proxy`; docker's global flags (-H, --context, --tls…)
 // among them pick the daemon behind the proxy, as they do for docker.
 type proxyOptions struct {
-	listen, group, mode, policy string
+	listen, group, mode, policy     string
+	listenCA, listenCert, listenKey string
 }
 
 func newProxyCmd(e env) *cobra.Command {
 	o := &proxyOptions{}
 	c := &cobra.Command{
-		Use:   "proxy --listen unix:///PATH [--group NAME] [--mode 0660] [--policy FILE] [-H HOST | --context NAME]",
+		Use: "proxy --listen unix:///PATH [--group NAME] [--mode 0660] | --listen tcp://ADDR:PORT --listen-ca FILE --listen-cert FILE --listen-key FILE " +
+			"[--policy FILE] [-H HOST | --context NAME]",
 		Short: "Serve the Docker Engine API on a socket of its own, with every container decided by the policy",
 		Long: `Serves the Docker Engine API in front of the daemon sdocker talks to (DOCKER_HOST, the context,
 -H). Container creates are decided and hardened by changing their body, exactly as sdocker run
 adds flags; privileged execs, updates beyond the maxima, plugins, swarm services, the host's
 network on connect and on classic builds are refused with "Error response from daemon: sdocker:
 …". Everything else, streams included, is forwarded untouched. The socket gets --group and --mode
-before it appears. Containers whose image runtime.docker_socket.images names get, in place of
+before it appears. On TCP it listens only with mutual TLS (--listen-ca, --listen-cert,
+--listen-key: every client presents a certificate signed by that CA). Containers whose image runtime.docker_socket.images names get, in place of
 the daemon's socket, a policed one of their own (in a "sockets" directory beside --listen).
 SIGTERM or SIGINT stops it.`,
 		DisableFlagParsing:    true,
@@ -55,7 +59,10 @@ SIGTERM or SIGINT stops it.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.listen, "listen", "", "the socket to serve on: unix:///PATH (TCP is not offered)")
+	f.StringVar(&o.listen, "listen", "", "the socket to serve on: unix:///PATH, or tcp://ADDR:PORT with mutual TLS")
+	f.StringVar(&o.listenCA, "listen-ca", "", "TCP: the CA that signs the clients' certificates (sdocker tls init's ca.pem)")
+	f.StringVar(&o.listenCert, "listen-cert", "", "TCP: the proxy's server certificate")
+	f.StringVar(&o.listenKey, "listen-key", "", "TCP: the proxy's server key")
 	f.StringVar(&o.group, "group", "", "group owning the socket (a name or a number)")
 	f.StringVar(&o.mode, "mode", "0660", "permission bits of the socket, in octal")
 	f.StringVar(&o.policy, "policy", "", "policy file (default: the effective policy)")
@@ -65,9 +72,15 @@ SIGTERM or SIGINT stops it.`,
 // Run serves until SIGTERM or SIGINT.
 func (o *proxyOptions) Run(c *cobra.Command, e env, globals []string) error {
 	path, ok := strings.CutPrefix(o.listen, "unix://")
-	if !ok && strings.Contains(o.listen, "://") || path == "" {
-		return usageError(c, fmt.Sprintf("--listen %s: the proxy listens on unix sockets only (unix:///PATH); "+
-			"a TCP socket would need mutual TLS, which it does not offer", o.listen))
+	addr, tcp := strings.CutPrefix(o.listen, "tcp://")
+	switch {
+	case tcp && (o.listenCA == "" || o.listenCert == "" || o.listenKey == ""):
+		return usageError(c, fmt.Sprintf("--listen %s: on TCP the proxy listens only with mutual TLS: give --listen-ca, "+
+			"--listen-cert and --listen-key (sdocker tls init makes them)", o.listen))
+	case tcp && addr == "":
+		return usageError(c, "--listen tcp://ADDR:PORT needs an address")
+	case !tcp && (!ok && strings.Contains(o.listen, "://") || path == ""):
+		return usageError(c, fmt.Sprintf("--listen %s: expected unix:///PATH or tcp://ADDR:PORT", o.listen))
 	}
 	mode, err := strconv.ParseUint(o.mode, 8, 32)
 	if err != nil || mode > 0o777 {
@@ -84,18 +97,27 @@ func (o *proxyOptions) Run(c *cobra.Command, e env, globals []string) error {
 	if err != nil {
 		return err
 	}
-	srv, closeLog, err := newProxyServer(e, inv, p, filepath.Join(filepath.Dir(path), "sockets"))
+	socketDir := "" // on TCP, no policed sockets for containers: they are unix sockets beside --listen
+	if !tcp {
+		socketDir = filepath.Join(filepath.Dir(path), "sockets")
+	}
+	srv, closeLog, err := newProxyServer(e, inv, p, socketDir)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
-	l, err := proxy.ListenUnix(proxy.ListenOptions{Path: path, Group: o.group, Mode: os.FileMode(mode)})
+	var l net.Listener
+	if tcp {
+		l, err = proxy.ListenTLS(proxy.TLSListenOptions{Addr: addr, ClientCA: o.listenCA, ServerCert: o.listenCert, ServerKey: o.listenKey})
+	} else {
+		l, err = proxy.ListenUnix(proxy.ListenOptions{Path: path, Group: o.group, Mode: os.FileMode(mode)})
+	}
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	fmt.Fprintf(e.stderr, "sdocker: proxy: serving the Engine API on unix://%s, policy %s\n", path, p.Source)
+	fmt.Fprintf(e.stderr, "sdocker: proxy: serving the Engine API on %s, policy %s\n", o.listen, p.Source)
 	return srv.Serve(ctx, l)
 }
 

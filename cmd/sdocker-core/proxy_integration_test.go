@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -87,7 +88,9 @@ func TestProxyVerbBadInput(t *testing.T) {
 		want string
 	}{
 		{"no listen", []string{"proxy"}, "--listen is required"},
-		{"tcp", []string{"proxy", "--listen", "tcp://127.0.0.1:2375"}, "the proxy listens on unix sockets only"},
+		{"tcp without TLS", []string{"proxy", "--listen", "tcp://127.0.0.1:2375"}, "on TCP the proxy listens only with mutual TLS"},
+		{"tcp with half the TLS", []string{"proxy", "--listen", "tcp://127.0.0.1:2375", "--listen-ca", "ca.pem"}, "give --listen-ca, --listen-cert and --listen-key"},
+		{"other scheme", []string{"proxy", "--listen", "http://x"}, "expected unix:///PATH or tcp://ADDR:PORT"},
 		{"mode", []string{"proxy", "--listen", "unix:///tmp/x.sock", "--mode", "rw"}, "--mode rw: expected permission bits in octal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,5 +99,51 @@ func TestProxyVerbBadInput(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 125 and one line with %q", r.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// On TCP, sdocker proxy listens only with mutual TLS: a client with a certificate from the CA
+// meets the policy, a client without one is turned away in the handshake.
+func TestProxyVerbMutualTLS(t *testing.T) {
+	requireDaemon(t)
+	dir := t.TempDir()
+	certs := filepath.Join(dir, "tls")
+	if r := sdocker(t, "tls", "init", "--dir", certs, "--ip", "127.0.0.1"); r.code != 0 {
+		t.Fatalf("tls init: %+v", r)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(sdockerBin, "proxy", "--listen", "tcp://"+addr, "--listen-ca", filepath.Join(certs, "ca.pem"),
+		"--listen-cert", filepath.Join(certs, "server-cert.pem"), "--listen-key", filepath.Join(certs, "server-key.pem"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	client := filepath.Join(certs, "client")
+	withCert := []string{"--tlsverify", "--tlscacert", filepath.Join(client, "ca.pem"), "--tlscert", filepath.Join(client, "cert.pem"),
+		"--tlskey", filepath.Join(client, "key.pem"), "-H", "tcp://" + addr}
+	if r := runBin(t, "docker", "", nil, append(withCert, "run", "--rm", "--privileged", testImage)...); r.code == 0 ||
+		!strings.Contains(r.stderr, "Error response from daemon: sdocker: refused HostConfig.Privileged=true (rule privileged)") {
+		t.Errorf("privileged over mutual TLS: exit %d, %s; proxy said %s", r.code, r.stderr, stderr.String())
+	}
+	if r := runBin(t, "docker", "", nil, append(withCert, "version", "--format", "{{.Server.APIVersion}}")...); r.code != 0 {
+		t.Errorf("version over mutual TLS: exit %d, %s", r.code, r.stderr)
+	}
+	noCert := []string{"--tlsverify", "--tlscacert", filepath.Join(client, "ca.pem"), "-H", "tcp://" + addr, "version", "--format", "{{.Server.APIVersion}}"}
+	if r := runBin(t, "docker", "", []string{"DOCKER_CERT_PATH=" + dir}, noCert...); r.code == 0 || !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("a client without a certificate: %+v; want it turned away in the TLS handshake", r)
 	}
 }
