@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Engine API clients the proxy's tests drive for real, each only when absent:
-# Debian's docker-compose (1.29.2) and python3-docker (apt, as root); buildx (BuildKit's client,
+# Debian's docker-compose (1.29.2), python3-docker and tmux (apt, as root); buildx (BuildKit's client,
 # `go install`, about 2 minutes) and compose v2 (built from its module zip: it refuses
 # `go install`; about a minute on 2 cores) as docker CLI plugins in ~/.docker/cli-plugins.
 set -euo pipefail
 
 missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux) # a real terminal for run -it and exec -it
 [ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
 /usr/bin/python3 -c 'import docker' 2>/dev/null || missing+=(python3-docker)
 if [ ${#missing[@]} -gt 0 ]; then
