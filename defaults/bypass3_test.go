@@ -3,7 +3,6 @@ package defaults_test
 // Third adversarial review: requests that were allowed, and that docker and the daemon then ran
 // as the policy refuses (each measured against the 20.10 daemon).
 
-
 import (
 	"encoding/json"
 	"os"

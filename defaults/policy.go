@@ -41,6 +41,7 @@ type Policy struct {
 	Images     []ImageRule `yaml:"images"`
 	Exceptions []Exception `yaml:"exceptions"`
 	Daemon     Daemon      `yaml:"daemon"`
+	Log        Log         `yaml:"log"`
 	// ContentTrust is the signature requirement of DOCKER_CONTENT_TRUST=1 (every image must be
 	// signed) and of rules that say only signature.required: true.
 	ContentTrust *Signature `yaml:"content_trust,omitempty"`
@@ -65,6 +66,8 @@ type Runtime struct {
 	Logging   Logging   `yaml:"logging"`
 	Deny      Deny      `yaml:"deny"`
 	Builds    Builds    `yaml:"builds"`
+	// DockerSocket names the images that get a policed socket in place of the daemon's.
+	DockerSocket DockerSocket `yaml:"docker_socket"`
 	// CgroupNS is the cgroup namespace added when none is asked for: private keeps the host's
 	// cgroup tree out of the container; "" adds nothing.
 	CgroupNS string `yaml:"cgroupns"`

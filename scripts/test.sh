@@ -19,6 +19,7 @@ if ! command -v tmux >/dev/null && [ "$(id -u)" = 0 ]; then
 	apt-get install -y -q tmux >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q tmux >/dev/null; }
 fi
 scripts/install-buildx.sh
+scripts/install-api-clients.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 scripts/lint.sh
 go test -count=1 -timeout 30m ./...

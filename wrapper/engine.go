@@ -276,3 +276,46 @@ func (c *Engine) Tag(ctx context.Context, image, repo, tag string) error {
 	}
 	return nil
 }
+
+// NetworkAPI is what EnsureNetwork needs of the Engine API (*Engine has it).
+type NetworkAPI interface {
+	InspectNetwork(ctx context.Context, name string) (Network, error)
+	NetworkContainers(ctx context.Context, name string) (int, error)
+	RemoveNetwork(ctx context.Context, name string) error
+	CreateBridge(ctx context.Context, name string, isolated bool) error
+}
+
+// EnsureNetwork makes the policy's network exist, isolated (inter-container communication off)
+// when asked: one that is missing is created; an old one of sdocker's own that lets its
+// containers reach each other, with no container on it, is made anew; any other that does is
+// refused, since containers put on it would reach each other.
+func EnsureNetwork(ctx context.Context, eng NetworkAPI, name string, isolate bool) error {
+	n, err := eng.InspectNetwork(ctx, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if err := eng.CreateBridge(ctx, name, isolate); err != nil {
+			return fmt.Errorf("creating network %s: %w", name, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("looking up network %s: %w", name, err)
+	case !isolate || n.Isolated():
+		return nil
+	}
+	// The network lets its containers reach each other: one sdocker made before it isolated
+	// its network, or one made by hand. sdocker's own, with no container on it, is made anew.
+	if n.Labels[ManagedLabel] == "true" {
+		if count, err := eng.NetworkContainers(ctx, name); err == nil && count == 0 {
+			if err := eng.RemoveNetwork(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("removing network %s to make it anew, isolated: %w", name, err)
+			}
+			if err := eng.CreateBridge(ctx, name, true); err != nil {
+				return fmt.Errorf("creating network %s: %w", name, err)
+			}
+			return nil
+		}
+	}
+	return &UsageError{Msg: fmt.Sprintf("refused (rule network): the policy's network %s lets its containers reach each other "+
+		"(it was made with inter-container communication on); to fix it, remove it once no container uses it (docker network rm %s) and "+
+		"sdocker makes it anew, isolated; or name a network of your own with --network; or set runtime.network.isolate: false in the policy", name, name)}
+}

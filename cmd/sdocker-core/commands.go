@@ -57,7 +57,11 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 	}
 	var edit wrapper.Edit
 	for _, r := range reqs {
-		d := defaults.Decide(defaults.Input{Policy: p, Request: r, Now: time.Now(), ResolvePath: resolver(ep)})
+		in := defaults.Input{Policy: p, Request: r, Now: time.Now(), ResolvePath: resolver(ep)}
+		if ep.Local() {
+			in.Host, in.Homes, in.Exists = wrapper.LocalHostFS(), wrapper.HostHomes(), wrapper.HostPathExists
+		}
+		d := defaults.Decide(in)
 		if err := report(e, d); err != nil {
 			return true, err
 		}

@@ -110,6 +110,7 @@ func forward(argv []string, e env) error {
 		}
 	}
 	if err := report(e, d); err != nil {
+		logDecision(e, p, inv, d, "")
 		return err
 	}
 	ed, err := wrapper.EditFor(inv, d, func(data []byte) (string, error) { return pinProfile(e, data) })
@@ -118,15 +119,17 @@ func forward(argv []string, e env) error {
 	}
 	if inv.Command == "run" || inv.Command == "create" {
 		if ed.Image, err = checkImage(ctx, e, p, inv, eng); err != nil {
+			logDecision(e, p, inv, defaults.Decision{Mode: d.Mode, Violations: []defaults.Violation{{Rule: "image-gate", Field: defaults.FieldImage, From: inv.Image()}}}, "")
 			return err
 		}
 		if ed.Image == "" {
 			ed.Image = d.Change.Image // a content-bound exception: exactly the image judged
 		}
 	}
+	logDecision(e, p, inv, d, ed.Image)
 	for _, a := range d.Change.Add {
 		if a.Field == defaults.FieldNetworkMode && p.Runtime.Network.Create {
-			if err := ensureNetwork(ctx, eng, a.Value, p.Runtime.Network.Isolate); err != nil {
+			if err := wrapper.EnsureNetwork(ctx, eng, a.Value, p.Runtime.Network.Isolate); err != nil {
 				return err
 			}
 		}
@@ -248,37 +251,6 @@ func cacheDir(e env) (string, error) {
 	return dir, os.MkdirAll(dir, 0o755)
 }
 
-func ensureNetwork(ctx context.Context, eng *wrapper.Engine, name string, isolate bool) error {
-	n, err := eng.InspectNetwork(ctx, name)
-	switch {
-	case errors.Is(err, wrapper.ErrNotFound):
-		if err := eng.CreateBridge(ctx, name, isolate); err != nil {
-			return fmt.Errorf("creating network %s: %w", name, err)
-		}
-		return nil
-	case err != nil:
-		return fmt.Errorf("looking up network %s: %w", name, err)
-	case !isolate || n.Isolated():
-		return nil
-	}
-	// The network lets its containers reach each other: one sdocker made before it isolated
-	// its network, or one made by hand. sdocker's own, with no container on it, is made anew.
-	if n.Labels[wrapper.ManagedLabel] == "true" {
-		if count, err := eng.NetworkContainers(ctx, name); err == nil && count == 0 {
-			if err := eng.RemoveNetwork(ctx, name); err != nil && !errors.Is(err, wrapper.ErrNotFound) {
-				return fmt.Errorf("removing network %s to make it anew, isolated: %w", name, err)
-			}
-			if err := eng.CreateBridge(ctx, name, true); err != nil {
-				return fmt.Errorf("creating network %s: %w", name, err)
-			}
-			return nil
-		}
-	}
-	return &wrapper.UsageError{Msg: fmt.Sprintf("refused (rule network): the policy's network %s lets its containers reach each other "+
-		"(it was made with inter-container communication on); to fix it, remove it once no container uses it (docker network rm %s) and "+
-		"sdocker makes it anew, isolated; or name a network of your own with --network; or set runtime.network.isolate: false in the policy", name, name)}
-}
-
 // checkTransport refuses a TCP daemon without TLS verification unless the policy allows it.
 func checkTransport(inv *wrapper.Invocation, e env) error {
 	ep, err := inv.Endpoint(e.getenv)
@@ -302,4 +274,18 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 func majorVersion(v string) int {
 	n, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
 	return n
+}
+
+// logDecision appends the CLI door's decision to the policy's decision log (log.decisions), if
+// it names one. A log that cannot be written is reported and never stops the command.
+func logDecision(e env, p *defaults.Policy, inv *wrapper.Invocation, d defaults.Decision, pinned string) {
+	if p.Log.Decisions == "" {
+		return
+	}
+	entry := defaults.NewLogEntry(time.Now(), "cli", inv.Command, inv.Image(), d)
+	entry.Pinned = pinned
+	entry.Peer = &defaults.LogPeer{UID: os.Getuid(), PID: os.Getpid()}
+	l := &defaults.DecisionLog{Path: p.Log.Decisions, Report: func(err error) { fmt.Fprintln(e.stderr, "sdocker: warning: "+err.Error()) }}
+	l.Write(entry)
+	l.Close()
 }

@@ -34,7 +34,8 @@ func TestNeedsCore(t *testing.T) {
 	}{
 		{"ps -a", nil, false},
 		{"logs -f c1", nil, false},
-		{"compose up -d", nil, false},
+		{"compose up -d", nil, true}, // sdocker's compose: docker compose behind a private proxy
+		{"-D compose up -d", nil, false},
 		{"--version", nil, false},
 		{"run --help", nil, false},
 		{"run --help=true img", nil, false},

@@ -3,8 +3,9 @@ package argv
 // Verbs are sdocker's own commands. They are recognised as the first argument only, so that
 // docker's commands of the same name stay reachable with a global flag in front
 // (`sdocker -D version` is docker's). `completion` is sdocker's: its scripts complete sdocker's
-// verbs and hand every other word to docker's own completion.
-var Verbs = []string{"audit", "completion", "diagnose", "explain", "policy", "scan", "tls", "verify", "version"}
+// verbs and hand every other word to docker's own completion. `compose` is sdocker's: it runs
+// docker compose behind a private proxy that decides every service.
+var Verbs = []string{"audit", "completion", "compose", "diagnose", "explain", "policy", "proxy", "scan", "tls", "verify", "version"}
 
 // IsVerb reports whether name is one of sdocker's own verbs.
 func IsVerb(name string) bool {

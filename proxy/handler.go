@@ -1,0 +1,167 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"sdocker/defaults"
+)
+
+// ServeHTTP decides the requests the policy covers and forwards every other one untouched.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, err := classify(r)
+	if err != nil {
+		s.refuseInput(w, r, rt, err)
+		return
+	}
+	switch rt.kind {
+	case "":
+		s.forward.ServeHTTP(w, r)
+	case "attach", "execstart":
+		s.splice(w, r)
+	case "pull":
+		s.pull(w, r, rt)
+	default:
+		s.decide(w, r, rt)
+	}
+}
+
+// judged is one decision of the proxy: the decision, and the body to forward when allowed.
+type judged struct {
+	d      defaults.Decision
+	image  string
+	pinned string // the image as the gate pinned it
+	body   []byte
+}
+
+// decide reads and judges a request whose body (or query) the policy covers.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.kind == "build" {
+		// A classic build is judged by its query; its body is the build context, streamed on.
+		j, _ := judgeBuild(r, nil)
+		s.log(r, rt, j.d, r.URL.Query().Get("t"))
+		if !j.d.Allowed {
+			writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
+			return
+		}
+		s.forward.ServeHTTP(w, r)
+		return
+	}
+	b, err := readBody(r, s.opt.MaxBody)
+	if errors.Is(err, errTooLarge) {
+		s.refuseInput(w, r, rt, fmt.Errorf("the body is larger than the %d bytes the proxy judges", s.opt.MaxBody))
+		return
+	}
+	if err != nil {
+		s.refuseInput(w, r, rt, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	var j judged
+	switch rt.kind {
+	case "create":
+		j, err = s.judgeCreate(ctx, b)
+	case "exec":
+		j, err = s.judgeExec(ctx, rt, b)
+	case "update":
+		j, err = s.judgeUpdate(ctx, rt, b)
+	case "start":
+		j, err = judgeStart(b)
+	case "connect":
+		j, err = s.judgeConnect(ctx, rt, b)
+	case "plugin", "service":
+		j = judgeRefused(rt)
+	}
+	if err != nil {
+		var inputErr *badInput
+		var status *statusError
+		var refusedImage *imageRefused
+		switch {
+		case errors.As(err, &refusedImage):
+			s.log(r, rt, defaults.Decision{Violations: []defaults.Violation{{Rule: "image-gate", Field: defaults.FieldImage, From: j.image}}}, j.image)
+			writeError(w, http.StatusForbidden, refusedImage.Error())
+			return
+		case errors.As(err, &inputErr):
+			s.refuseInput(w, r, rt, inputErr.err)
+			return
+		case errors.As(err, &status):
+			writeError(w, status.status, status.msg)
+			return
+		}
+		s.log(r, rt, defaults.Decision{}, j.image)
+		writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+		return
+	}
+	s.logPinned(r, rt, j.d, j.image, j.pinned)
+	if !j.d.Allowed {
+		writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
+		return
+	}
+	out := r.Clone(r.Context())
+	out.Body = io.NopCloser(bytes.NewReader(j.body))
+	out.ContentLength = int64(len(j.body))
+	out.TransferEncoding = nil
+	out.Header.Del("Transfer-Encoding")
+	out.Header.Del("Upgrade") // a judged request is answered, never upgraded
+	if len(j.body) > 0 {
+		out.Header.Set("Content-Type", "application/json")
+	}
+	s.forward.ServeHTTP(w, out)
+}
+
+// badInput is a request the proxy cannot read as the daemon would: refused, never forwarded.
+type badInput struct{ err error }
+
+func (e *badInput) Error() string { return e.err.Error() }
+
+func (s *Server) refuseInput(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	d := defaults.Decision{Violations: []defaults.Violation{{Rule: "input", From: r.Method + " " + r.URL.Path, Message: err.Error()}}}
+	s.log(r, rt, d, "")
+	writeError(w, http.StatusBadRequest, fmt.Sprintf("sdocker: refused %s %s: %v; the proxy forwards only requests it can read as the daemon reads them: send plain JSON with each key once, on a clean /v1.N path (N ≥ %d)",
+		r.Method, r.URL.Path, err, minAPIVersion))
+}
+
+// refusal words the violations for an API client, one "sdocker: …" line each.
+func refusal(vs []defaults.Violation, kind string) string {
+	lines := make([]string, 0, len(vs))
+	for _, v := range vs {
+		v = Words(v, kind)
+		arg := v.From
+		if arg == "" {
+			arg = "request"
+		}
+		lines = append(lines, fmt.Sprintf("sdocker: refused %s (rule %s): %s; to allow it, %s", arg, v.Rule, v.Message, v.Hint))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Words puts the API's field names into a violation's message and hint.
+func Words(v defaults.Violation, kind string) defaults.Violation {
+	name := func(f defaults.Field) string {
+		switch {
+		case kind == "connect" && f == defaults.FieldNetworkMode:
+			return "the network"
+		case kind != "create":
+			return string(f)
+		case f == defaults.FieldImage, f == defaults.FieldUser:
+			return string(f)
+		case f == defaults.FieldMounts:
+			return "HostConfig.Mounts (or HostConfig.Binds)"
+		case f == defaults.FieldMountReadOnly:
+			return "ReadOnly (or :ro in HostConfig.Binds)"
+		}
+		return "HostConfig." + string(f)
+	}
+	v.Message, v.Hint = defaults.Word(v.Message, name), defaults.Word(v.Hint, name)
+	if v.Missing {
+		v.From = defaults.Word(v.From, name)
+	}
+	return v
+}

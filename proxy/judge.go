@@ -1,0 +1,227 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"sdocker/defaults"
+	"sdocker/wrapper"
+)
+
+func (s *Server) input(req defaults.Request, facts defaults.Facts) defaults.Input {
+	return defaults.Input{Policy: s.opt.Policy, Request: req, Facts: facts, Now: s.opt.Now(), ResolvePath: s.opt.ResolvePath, Host: s.opt.Host,
+		Homes: s.opt.Homes, Exists: s.opt.Exists}
+}
+
+// judgeCreate decides a container create and hardens its body. The hardened body is read
+// back and judged again in require mode: what reaches the daemon is what was decided.
+func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
+	req, err := readCreate(b)
+	if err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
+	}
+	j := judged{image: req.Image}
+	b, substituted, err := s.substituteSocket(ctx, b, req)
+	if err != nil {
+		return j, err
+	}
+	if substituted {
+		if req, err = readCreate(b); err != nil {
+			return j, fmt.Errorf("reading the body back with the policed socket: %w", err)
+		}
+	}
+	facts, err := s.daemonFacts(ctx)
+	if err != nil {
+		return j, fmt.Errorf("asking the daemon for its security options: %w", err)
+	}
+	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
+		return j, err
+	}
+	// The image's USER decides the capabilities given back; its ID, content-bound exceptions.
+	if facts.Image, err = wrapper.InspectImage(ctx, s.opt.Daemon, req.Image); err != nil {
+		return j, err
+	}
+	j.d = defaults.Decide(s.input(req, facts))
+	if !substituted {
+		if vs := s.ownSocketViolations(req); len(vs) > 0 {
+			j.d.Violations = append(j.d.Violations, vs...)
+			j.d.Allowed = j.d.Mode == defaults.ModeWarn
+		}
+	}
+	if substituted {
+		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
+	}
+	if !j.d.Allowed {
+		return j, nil
+	}
+	if j.body, err = applyCreate(b, j.d.Change, nil); err != nil {
+		return j, err
+	}
+	again, err := readCreate(j.body)
+	if err != nil {
+		return j, fmt.Errorf("reading the hardened body back: %w", err)
+	}
+	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &again); err != nil {
+		return j, err
+	}
+	in := s.input(again, facts)
+	in.Require = true
+	for _, v := range defaults.Decide(in).Violations {
+		if v.Missing && v.Want != nil && v.Want.Replaces != "" {
+			continue // the user's own seccomp profile, which the body carries as it was checked
+		}
+		if j.d.Mode != defaults.ModeWarn {
+			return j, fmt.Errorf("the hardened body still fails the policy (%s: %s)", v.Rule, v.Message)
+		}
+	}
+	var pinned string
+	if j.body, pinned, err = s.gateCreate(ctx, j.body, req.Image); err != nil {
+		return j, &imageRefused{image: req.Image, err: err}
+	}
+	j.pinned = pinned
+	for _, a := range j.d.Change.Add {
+		if a.Field == defaults.FieldNetworkMode && s.opt.Policy.Runtime.Network.Create {
+			if err := wrapper.EnsureNetwork(ctx, s.opt.Daemon, a.Value, s.opt.Policy.Runtime.Network.Isolate); err != nil {
+				return j, err
+			}
+		}
+	}
+	return j, nil
+}
+
+// imageOf is the image a container was created from, for the policy's exceptions.
+func (s *Server) imageOf(ctx context.Context, id string) (string, error) {
+	var c struct{ Config struct{ Image string } }
+	err := s.opt.Daemon.Get(ctx, "/containers/"+url.PathEscape(id)+"/json", &c)
+	if errors.Is(err, wrapper.ErrNotFound) {
+		return "", &statusError{status: http.StatusNotFound, msg: "No such container: " + id}
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspecting container %s: %w", id, err)
+	}
+	return c.Config.Image, nil
+}
+
+// judgeExec refuses a privileged exec, as the CLI door refuses exec --privileged.
+func (s *Server) judgeExec(ctx context.Context, rt route, b []byte) (judged, error) {
+	var ec container.ExecCreateRequest
+	if err := decodeStrict(b, &ec); err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the exec body: %w", err)}
+	}
+	req := defaults.Request{Kind: defaults.KindExec}
+	if ec.Privileged {
+		req.Privileged = &defaults.Val[bool]{Value: true, From: "Privileged=true"}
+		img, err := s.imageOf(ctx, rt.name)
+		if err != nil {
+			return judged{}, err
+		}
+		req.Image = img
+	}
+	return judged{d: defaults.Decide(s.input(req, defaults.AssumedFacts())), image: req.Image, body: b}, nil
+}
+
+// judgeUpdate refuses limits beyond the policy's maxima (and unlimited ones) on update.
+func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, error) {
+	var uc container.UpdateConfig
+	if err := decodeStrict(b, &uc); err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the update body: %w", err)}
+	}
+	req := defaults.Request{Kind: defaults.KindUpdate}
+	num := func(field string, v int64) *defaults.Val[int64] {
+		if v == 0 {
+			return nil // zero leaves the limit as it is
+		}
+		return &defaults.Val[int64]{Value: v, From: fmt.Sprintf("%s=%d", field, v)}
+	}
+	res := uc.Resources
+	req.Memory, req.MemorySwap = num("Memory", res.Memory), num("MemorySwap", res.MemorySwap)
+	req.NanoCPUs, req.CPUQuota, req.CPUPeriod = num("NanoCpus", res.NanoCPUs), num("CpuQuota", res.CPUQuota), num("CpuPeriod", res.CPUPeriod)
+	if p := res.PidsLimit; p != nil {
+		// 0 and -1 both mean unlimited on update.
+		req.PidsLimit = &defaults.Val[int64]{Value: *p, From: fmt.Sprintf("PidsLimit=%d", *p)}
+		if *p == 0 {
+			req.PidsLimit.Value = -1
+		}
+	}
+	img, err := s.imageOf(ctx, rt.name)
+	if err != nil {
+		return judged{}, err
+	}
+	req.Image = img
+	if req, err = wrapper.WithCurrentLimits(ctx, s.opt.Daemon, req, rt.name); err != nil {
+		return judged{}, err
+	}
+	return judged{d: defaults.Decide(s.input(req, defaults.AssumedFacts())), image: img, body: b}, nil
+}
+
+// judgeStart refuses a HostConfig given on start: the daemon ignores it from API 1.24, and
+// only a client working around create would send one.
+func judgeStart(b []byte) (judged, error) {
+	switch string(bytes.TrimSpace(b)) {
+	case "", "{}", "null":
+		return judged{d: defaults.Decision{Allowed: true}, body: b}, nil
+	}
+	return judged{}, &badInput{fmt.Errorf("a container start carries a body (a HostConfig): give the configuration on create")}
+}
+
+// judgeConnect refuses joining the host's network or the default bridge, as create does.
+func (s *Server) judgeConnect(ctx context.Context, rt route, b []byte) (judged, error) {
+	var nc network.ConnectRequest
+	if err := decodeStrict(b, &nc); err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the network connect body: %w", err)}
+	}
+	img, err := s.imageOf(ctx, nc.Container)
+	if err != nil {
+		return judged{}, err
+	}
+	req := defaults.Request{Kind: defaults.KindCreate, Image: img,
+		Networks: []defaults.Val[string]{{Value: rt.name, From: "network " + rt.name}}}
+	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
+		return judged{}, err
+	}
+	d := defaults.Decide(s.input(req, defaults.AssumedFacts()))
+	d.Change = defaults.Change{} // a connect adds nothing: only its network is judged
+	return judged{d: d, image: img, body: b}, nil
+}
+
+// judgeBuild refuses a classic build on the host's network. (BuildKit's entitlements travel
+// inside its gRPC session, which the proxy forwards unread.)
+func judgeBuild(r *http.Request, b []byte) (judged, error) {
+	d := defaults.Decision{Allowed: true}
+	if m := r.URL.Query().Get("networkmode"); strings.EqualFold(m, "host") {
+		d = defaults.Decision{Violations: []defaults.Violation{{Rule: defaults.RuleHostNamespaces, Field: defaults.FieldNetworkMode,
+			From: "networkmode=" + m, Message: "a build on the host's network namespace reaches the host's services",
+			Hint: "leave --network out of the build"}}}
+	}
+	return judged{d: d, body: b}, nil
+}
+
+// judgeRefused refuses what the proxy never lets through: plugins (which run with whatever
+// privileges they ask for) and swarm services (whose specs it does not read).
+func judgeRefused(rt route) judged {
+	v := defaults.Violation{Rule: "plugins", From: "POST " + rt.path,
+		Message: "a plugin runs with the privileges it asks for, outside every container decision",
+		Hint:    "install, configure and enable plugins as an administrator on the daemon's own socket, not through sdocker's proxy"}
+	if rt.kind == "service" {
+		v = defaults.Violation{Rule: "services", From: "POST " + rt.path,
+			Message: "swarm service specs are not decided by sdocker, so they are not let through",
+			Hint:    "create services as an administrator on the daemon's own socket, or run the containers with sdocker run or compose"}
+	}
+	return judged{d: defaults.Decision{Violations: []defaults.Violation{v}}}
+}
+
+// statusError is an answer the daemon itself would give (no such container), given as it would.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }

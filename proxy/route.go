@@ -1,0 +1,100 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// minAPIVersion is the oldest API version the proxy accepts: before 1.24 the daemon took a
+// HostConfig on container start, a way around every create decision.
+const minAPIVersion = 24
+
+var (
+	versionPrefix = regexp.MustCompile(`^/v([^/]*)(/.*)$`)
+	// dockerd names containers, networks and plugins in its routes with {name:.*}: a name may
+	// hold slashes, so a route is matched from its end.
+	containerRoute = regexp.MustCompile(`^/containers/(.+)/(exec|update|start|attach)$`)
+	execStartRoute = regexp.MustCompile(`^/exec/(.+)/start$`)
+	connectRoute   = regexp.MustCompile(`^/networks/(.+)/connect$`)
+	pluginRoute    = regexp.MustCompile(`^/plugins/(.+)/(enable|set|upgrade)$`)
+	serviceRoute   = regexp.MustCompile(`^/services/(.+)/update$`)
+)
+
+// route is what a request asks, once its version prefix is off.
+type route struct {
+	kind string // create, exec, update, start, attach, execstart, connect, plugin, build, service, pull, "" (forward)
+	name string // the container, network or plugin in the path
+	path string // the path without its version prefix
+}
+
+// classify finds the route of a request, or an error for a path the proxy will not judge: one
+// the daemon could read otherwise than the proxy does.
+func classify(r *http.Request) (route, error) {
+	p := r.URL.Path
+	if p == "" || path.Clean(p) != p {
+		return route{}, fmt.Errorf("the path %q is not in its clean form", p)
+	}
+	if m := versionPrefix.FindStringSubmatch(p); m != nil {
+		if !knownVersion(m[1]) {
+			return route{}, fmt.Errorf("API version %q in %q: the proxy accepts versions 1.%d and later", m[1], p, minAPIVersion)
+		}
+		p = m[2]
+	}
+	rt := route{path: p}
+	if !strings.EqualFold(r.Method, http.MethodPost) {
+		return rt, nil
+	}
+	if strings.Contains(strings.ToLower(r.URL.RawPath), "%2f") {
+		return route{}, fmt.Errorf("the path %q has an encoded slash", r.URL.RawPath)
+	}
+	switch p {
+	case "/containers/create":
+		rt.kind = "create"
+	case "/build":
+		rt.kind = "build"
+	case "/plugins/pull", "/plugins/create":
+		rt.kind = "plugin"
+	case "/services/create":
+		rt.kind = "service"
+	case "/images/create":
+		rt.kind = "pull"
+	}
+	if rt.kind != "" {
+		return rt, nil
+	}
+	if m := containerRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = m[2], m[1]
+	} else if m := execStartRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "execstart", m[1]
+	} else if m := connectRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "connect", m[1]
+	} else if m := pluginRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "plugin", m[1]
+	} else if m := serviceRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "service", m[1]
+	}
+	return rt, nil
+}
+
+// knownVersion accepts "1.N" with N at least minAPIVersion.
+func knownVersion(v string) bool {
+	major, minor, ok := strings.Cut(v, ".")
+	if !ok || major != "1" {
+		return false
+	}
+	n, err := strconv.Atoi(minor)
+	return err == nil && n >= minAPIVersion && strconv.Itoa(n) == minor
+}
+
+// writeError answers as the daemon does: docker clients print the message after "Error
+// response from daemon: ".
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+}

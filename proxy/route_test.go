@@ -1,0 +1,67 @@
+package proxy
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, target string
+		kind, routeName      string
+		err                  string
+	}{
+		{"create", "POST", "/v1.41/containers/create", "create", "", ""},
+		{"create unversioned", "POST", "/containers/create", "create", "", ""},
+		{"create lower-case method", "post", "/v1.41/containers/create", "create", "", ""},
+		{"create with query", "POST", "/v1.41/containers/create?name=x", "create", "", ""},
+		{"list is forwarded", "GET", "/v1.41/containers/json", "", "", ""},
+		{"GET create is forwarded", "GET", "/v1.41/containers/create", "", "", ""},
+		{"exec", "POST", "/v1.41/containers/abc/exec", "exec", "abc", ""},
+		{"exec on a name with a slash", "POST", "/v1.41/containers/a/b/exec", "exec", "a/b", ""},
+		{"exec on a container named create", "POST", "/v1.41/containers/create/exec", "exec", "create", ""},
+		{"update", "POST", "/v1.41/containers/abc/update", "update", "abc", ""},
+		{"start", "POST", "/v1.41/containers/abc/start", "start", "abc", ""},
+		{"attach", "POST", "/v1.41/containers/abc/attach?stream=1", "attach", "abc", ""},
+		{"exec start", "POST", "/v1.41/exec/123/start", "execstart", "123", ""},
+		{"connect", "POST", "/v1.41/networks/host/connect", "connect", "host", ""},
+		{"plugin pull", "POST", "/v1.41/plugins/pull?remote=x", "plugin", "", ""},
+		{"plugin create", "POST", "/v1.41/plugins/create", "plugin", "", ""},
+		{"plugin enable", "POST", "/v1.41/plugins/vieux/sshfs:latest/enable", "plugin", "vieux/sshfs:latest", ""},
+		{"plugin set", "POST", "/v1.41/plugins/p/set", "plugin", "p", ""},
+		{"plugin upgrade", "POST", "/v1.41/plugins/p/upgrade", "plugin", "p", ""},
+		{"plugin disable is forwarded", "POST", "/v1.41/plugins/p/disable", "", "", ""},
+		{"service create", "POST", "/v1.41/services/create", "service", "", ""},
+		{"service update", "POST", "/v1.41/services/s/update", "service", "s", ""},
+		{"build", "POST", "/v1.41/build?networkmode=host", "build", "", ""},
+		{"pull", "POST", "/v1.41/images/create?fromImage=x", "pull", "", ""},
+		{"ping", "GET", "/_ping", "", "", ""},
+		{"session", "POST", "/session", "", "", ""},
+		{"grpc", "POST", "/grpc", "", "", ""},
+		{"dot segment", "POST", "/v1.41/containers/./create", "", "", "clean form"},
+		{"dot-dot segment", "POST", "/v1.41/images/../containers/create", "", "", "clean form"},
+		{"double slash", "POST", "//containers/create", "", "", "clean form"},
+		{"trailing slash", "POST", "/v1.41/containers/create/", "", "", "clean form"},
+		{"old version", "POST", "/v1.23/containers/abc/start", "", "", "API version"},
+		{"odd version", "POST", "/v1.041/containers/create", "", "", "API version"},
+		{"version 2", "POST", "/v2.0/containers/create", "", "", "API version"},
+		{"empty version", "POST", "/v/containers/create", "", "", "API version"},
+		{"encoded slash", "POST", "/v1.41/containers/a%2Fb/exec", "", "", "encoded slash"},
+		{"encoded letter", "POST", "/v1.41/containers/abc/ex%65c", "exec", "abc", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", tc.target, nil)
+			r.Method = tc.method
+			rt, err := classify(r)
+			switch {
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("err %v, want one with %q", err, tc.err)
+			case tc.err == "" && err != nil:
+				t.Fatalf("err %v", err)
+			case rt.kind != tc.kind || rt.name != tc.routeName:
+				t.Errorf("route %q %q, want %q %q", rt.kind, rt.name, tc.kind, tc.routeName)
+			}
+		})
+	}
+}
