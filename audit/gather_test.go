@@ -40,6 +40,7 @@ func TestGather(t *testing.T) {
 		"/containers/json?all=1": `[{"Id": "abc"}, {"Id": "gone"}]`,
 		"/containers/abc/json":   `{"Id": "abc", "Name": "/web", "HostConfig": {"Privileged": true}}`,
 		"/networks/bridge":       `{"Options": {}}`,
+		"/networks":              `[]`,
 	}}
 	s, err := Gather(context.Background(), Options{
 		API: api, Endpoint: wrapper.Endpoint{Host: "tcp://10.0.0.1:2376", TLS: true, Verify: true},
