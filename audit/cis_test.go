@@ -36,7 +36,7 @@ func TestCISSnapshotFindings(t *testing.T) {
 		{"inline seccomp that allows everything", "CIS-5.22", High, "container seccomp ", "seccomp=<profile of"},
 		{"writable root filesystem", "CIS-5.13", Low, "container seccomp ", "ReadonlyRootfs=false"},
 		{"health check off", "CIS-5.27", Info, "container seccomp ", "Test=[NONE]"},
-		{"sshd process", "CIS-5.7", Medium, "container sshd ", "sshd: /usr/sbin/sshd -D"},
+		{"sshd processes", "CIS-5.7", Medium, "container sshd ", `"sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", "sshd: alice <script>`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -73,10 +73,14 @@ var sshDaemons = []string{"sshd", "dropbear"}
 // sshDaemon reports an SSH server among the container's processes (from the daemon's view of
 // them, not by running anything inside), or as the command it starts.
 func sshDaemon(c Container) (string, bool) {
+	var procs []string
 	for _, p := range c.Processes {
 		if isSSHDaemon(p) {
-			return fmt.Sprintf("runs an SSH daemon (process %q)", p), true
+			procs = append(procs, strconv.Quote(p))
 		}
+	}
+	if len(procs) > 0 {
+		return "runs an SSH daemon (processes " + strings.Join(procs, ", ") + ")", true
 	}
 	argv := append(append([]string(nil), c.Config.Entrypoint...), c.Config.Cmd...)
 	if len(argv) > 0 && isSSHDaemon(strings.Join(argv, " ")) {
