@@ -76,5 +76,22 @@ func resolveShared(r *defaults.Request, s *Snapshot) error {
 		return fmt.Errorf("following the namespaces it shares: %w", err)
 	}
 	r.Networks, r.PID, r.IPC = ns.Networks, ns.PID, ns.IPC
+	// The daemon stores container:ID; the chain reads better by the containers' names.
+	named := func(from string) string {
+		for _, c := range s.Containers {
+			name := strings.TrimPrefix(c.Name, "/")
+			from = strings.ReplaceAll(from, "("+c.ID+" ", "("+name+" ")
+			from = strings.ReplaceAll(from, " → "+c.ID+" ", " → "+name+" ")
+		}
+		return from
+	}
+	for i := range r.Networks {
+		r.Networks[i].From = named(r.Networks[i].From)
+	}
+	for _, v := range []*defaults.Val[string]{r.PID, r.IPC} {
+		if v != nil {
+			v.From = named(v.From)
+		}
+	}
 	return nil
 }
