@@ -101,3 +101,30 @@ func TestIsSSHDaemon(t *testing.T) {
 		})
 	}
 }
+
+// docker-bench-security passes a container that names no-new-privileges=false (it looks for
+// the words) and one with label=disable (any security option passes its 5.2); the audit reads
+// them for what they do, also where the daemon sets no-new-privileges for everyone else.
+func TestSecurityOptsReadForWhatTheyDo(t *testing.T) {
+	tests := []struct {
+		name, opt, id string
+		daemonNNP     bool
+	}{
+		{"no-new-privileges=false", "no-new-privileges=false", "CIS-5.26", false},
+		{"no-new-privileges:false", "no-new-privileges:false", "CIS-5.26", false},
+		{"no-new-privileges=false over the daemon's default", "no-new-privileges=false", "CIS-5.26", true},
+		{"label=disable", "label=disable", "SD-SECURITY-OPT", false},
+		{"label:disable", "label:disable", "SD-SECURITY-OPT", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := reviewContainer(t, nil, map[string]any{"SecurityOpt": []string{tc.opt}})
+			s := hardenedWith(t, c)
+			s.Config.NoNewPrivileges = ptr(tc.daemonNNP)
+			r := check(t, s)
+			if got := findingsOf(r, tc.id, "container rvw "); len(got) == 0 {
+				t.Fatalf("--security-opt %s not reported as %s: %+v", tc.opt, tc.id, r.AtLeast(Low))
+			}
+		})
+	}
+}
