@@ -26,6 +26,8 @@ func TestCISSnapshotFindings(t *testing.T) {
 		{"a container the snapshot lacks", "SD-SHARED-NAMESPACE", High, "container orphan ", "0123456789abcdef"},
 		{"privileged port", "CIS-5.8", Low, "container ports ", "0.0.0.0:80 → 80/tcp"},
 		{"published ports", "CIS-5.9", Info, "container ports ", "127.0.0.1:8080 → 80/tcp"},
+		{"privileged ports in a range", "CIS-5.8", Low, "container ports ", "10.0.0.5:1000-1100 → 9000/udp"},
+		{"every exposed port with -P", "CIS-5.14", Medium, "container sshd ", "every port the image exposes (22/tcp)"},
 		{"all interfaces, v4", "CIS-5.14", Medium, "container ports ", "0.0.0.0:80 → 80/tcp"},
 		{"all interfaces, v6", "CIS-5.14", Medium, "container ports ", "[::]:8443 → 443/tcp"},
 		{"restart always", "CIS-5.15", Low, "container ports ", "RestartPolicy=always"},
@@ -54,7 +56,8 @@ func TestCISSnapshotFindings(t *testing.T) {
 	absent := []struct{ name, id, target string }{
 		{"a health check is given", "CIS-5.27", "container ports "},
 		{"a read-only root filesystem", "CIS-5.13", "container ports "},
-		{"no ports", "CIS-5.9", "container sshd "},
+		{"no ports", "CIS-5.9", "container joiner "},
+		{"-P with nothing exposed", "CIS-5.9", "container prop "},
 		{"ssh daemon named only in an argument", "CIS-5.7", "container joiner "},
 		{"host network publishes nothing", "CIS-5.9", "container hostnet "},
 	}
@@ -87,6 +90,7 @@ func TestIsSSHDaemon(t *testing.T) {
 	}{
 		{"openssh listener", "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", true},
 		{"openssh session", "sshd: alice@pts/0", true},
+		{"openssh 9.8 session", "sshd-session: alice [priv]", true},
 		{"by path", "/usr/sbin/sshd -D -e", true},
 		{"dropbear", "/usr/sbin/dropbear -F -E", true},
 		{"named as an argument", "/bin/sleep sshd", false},

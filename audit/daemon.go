@@ -71,7 +71,7 @@ func checkDaemon(s *Snapshot) []Finding {
 				hardenFix+`; by hand: set "log-opts": {"max-size": "10m", "max-file": "3"} in daemon.json (it applies to containers created afterwards)`)
 		}
 	} else {
-		add("SD-DAEMON-CONFIG", Info, "the daemon's configuration could not be read ("+s.ConfigNote+"): TCP/TLS listeners, no-new-privileges and log rotation were not checked",
+		add("SD-DAEMON-CONFIG", Info, "the daemon's configuration could not be read ("+s.ConfigNote+"): TCP/TLS listeners, no-new-privileges, log rotation, the log level, iptables, default ulimits and cgroup parent, storage options and the userland proxy were not checked",
 			"run the audit on the daemon's host as a user who can read /proc and daemon.json, or give the file with --daemon-config")
 	}
 	if s.Endpoint.InsecureTCP() {

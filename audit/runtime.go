@@ -24,14 +24,14 @@ func checkRuntime(c Container, target string) []Finding {
 	if ev, ok := sshDaemon(c); ok {
 		add("CIS-5.7", Medium, ev, "remove the SSH daemon from the image and reach the container with docker exec; keep SSH on the host")
 	}
-	ports := publishedPorts(c.HostConfig)
+	ports := publishedPorts(c.HostConfig, c.Config.exposedPorts())
 	var all, privileged, wildcard []string
 	for _, p := range ports {
 		all = append(all, p.String())
-		if p.hostPort > 0 && p.hostPort < 1024 {
+		if p.all == nil && p.hostPort > 0 && p.hostPort < 1024 {
 			privileged = append(privileged, p.String())
 		}
-		if p.wildcard() {
+		if p.all != nil || p.wildcard() {
 			wildcard = append(wildcard, p.String())
 		}
 	}
@@ -68,7 +68,9 @@ func checkRuntime(c Container, target string) []Finding {
 }
 
 // sshDaemons are the SSH servers found inside containers.
-var sshDaemons = []string{"sshd", "dropbear"}
+// OpenSSH 9.8 and later run each session as sshd-session (and 10.0 authentication as
+// sshd-auth).
+var sshDaemons = []string{"sshd", "sshd-session", "sshd-auth", "dropbear"}
 
 // sshDaemon reports an SSH server among the container's processes (from the daemon's view of
 // them, not by running anything inside), or as the command it starts.
@@ -100,19 +102,20 @@ func isSSHDaemon(cmdline string) bool {
 	return slices.Contains(sshDaemons, prog)
 }
 
-// publishedPort is one host port a container publishes.
+// publishedPort is one host port (or range of ports) a container publishes.
 type publishedPort struct {
 	hostIP   netip.Addr
-	hostPort int // 0: a port the daemon picks
+	hostPort int    // the first port; 0: a port the daemon picks
+	hostSpec string // the host port as the daemon holds it ("8080", "8000-8010")
 	ctrPort  string
-	all      bool // -P: every exposed port
+	all      []string // -P: the ports the image exposes
 }
 
 func (p publishedPort) wildcard() bool { return !p.hostIP.IsValid() || p.hostIP.IsUnspecified() }
 
 func (p publishedPort) String() string {
-	if p.all {
-		return "every port the image exposes, on every interface (HostConfig.PublishAllPorts=true, -P)"
+	if p.all != nil {
+		return "every port the image exposes (" + strings.Join(p.all, ", ") + "), on every interface, to ports the daemon picks (HostConfig.PublishAllPorts=true, -P)"
 	}
 	ip := "0.0.0.0"
 	if p.hostIP.IsValid() {
@@ -122,23 +125,25 @@ func (p publishedPort) String() string {
 		}
 	}
 	host := "a port the daemon picks"
-	if p.hostPort > 0 {
-		host = strconv.Itoa(p.hostPort)
+	if p.hostSpec != "" && p.hostSpec != "0" {
+		host = p.hostSpec
 	}
 	return fmt.Sprintf("%s:%s → %s", ip, host, p.ctrPort)
 }
 
 // publishedPorts lists the host ports a container publishes, as it was created (a created
 // container publishes nothing yet, and publishes these when started), in port order.
-func publishedPorts(hc HostConfig) []publishedPort {
+func publishedPorts(hc HostConfig, exposed []string) []publishedPort {
 	var out []publishedPort
 	if hc.NetworkMode.IsHost() {
 		return nil // no port mapping: its ports are the host's (CIS-5.10)
 	}
 	for port, bindings := range hc.PortBindings {
 		for _, b := range bindings {
-			n, _ := strconv.Atoi(b.HostPort)
-			out = append(out, publishedPort{hostIP: b.HostIP, hostPort: n, ctrPort: port.String()})
+			// A range ("1-2000") publishes its first port and those above it.
+			first, _, _ := strings.Cut(strings.TrimSpace(b.HostPort), "-")
+			n, _ := strconv.Atoi(first)
+			out = append(out, publishedPort{hostIP: b.HostIP, hostPort: n, hostSpec: strings.TrimSpace(b.HostPort), ctrPort: port.String()})
 		}
 	}
 	slices.SortFunc(out, func(a, b publishedPort) int {
@@ -150,8 +155,8 @@ func publishedPorts(hc HostConfig) []publishedPort {
 		}
 		return a.hostIP.Compare(b.hostIP)
 	})
-	if hc.PublishAllPorts {
-		out = append(out, publishedPort{all: true})
+	if hc.PublishAllPorts && len(exposed) > 0 {
+		out = append(out, publishedPort{all: exposed})
 	}
 	return out
 }
@@ -198,4 +203,14 @@ func limit(n int64) string {
 		return "unlimited"
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// exposedPorts are the ports the container's image (or its --expose) exposes, sorted.
+func (c ContainerConfig) exposedPorts() []string {
+	out := make([]string, 0, len(c.ExposedPorts))
+	for p := range c.ExposedPorts {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -195,6 +195,8 @@ type ContainerConfig struct {
 	Entrypoint, Cmd []string                `json:",omitempty"`
 	Healthcheck     *container.HealthConfig `json:",omitempty"`
 	Labels          map[string]string       `json:",omitempty"`
+	// ExposedPorts are the ports the image (or --expose) exposes, as "80/tcp".
+	ExposedPorts map[string]struct{} `json:",omitempty"`
 }
 
 // HostConfig is a container's HostConfig, in the Engine API's own types.

@@ -87,6 +87,12 @@ func TestAuditSeesWhatDockerBenchSees(t *testing.T) {
 		}
 	}
 
+	// The CLI door refuses what the audit reports, by the same rule.
+	if r := sdocker(t, "-H", d.host(), "create", "--network", "container:hostns", testImage, "sleep"); r.code != exitFailure ||
+		!strings.Contains(r.stderr, "rule host-namespaces") || !strings.Contains(r.stderr, "hostns shares the host's namespace") {
+		t.Errorf("sdocker create --network container:hostns: %+v, want the refusal the audit reports", r)
+	}
+
 	// The same audit as a page.
 	page := sdocker(t, "audit", "--format", "html", "--fail-on", "none", "-H", d.host())
 	if page.code != 0 || !strings.HasPrefix(page.stdout, "<!DOCTYPE html>") || !strings.Contains(page.stdout, "<h2>container joiner (") ||
