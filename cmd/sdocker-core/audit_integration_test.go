@@ -272,7 +272,7 @@ func TestTLSInitSecuresADaemonAndItAuditsClean(t *testing.T) {
 		"tlscert": filepath.Join(tlsDir, "server-cert.pem"), "tlskey": filepath.Join(tlsDir, "server-key.pem"),
 		"no-new-privileges": true, "live-restore": true, "userland-proxy": false,
 		"default-ulimits": map[string]any{"nofile": map[string]any{"Name": "nofile", "Soft": 1024, "Hard": 4096}},
-		"log-opts": map[string]string{"max-size": "10m", "max-file": "3"},
+		"log-opts":        map[string]string{"max-size": "10m", "max-file": "3"},
 	}, true)
 
 	r := sdocker(t, "-H", d.tcp, "--tlsverify", "--tlscacert", ca, "--tlscert", cert, "--tlskey", key, "ps", "-a")
