@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -152,7 +153,8 @@ func gatherProcesses(ctx context.Context, api API, c *Container) error {
 	err := api.Get(ctx, "/containers/"+url.PathEscape(c.ID)+"/top", &top)
 	if err != nil {
 		// Stopped or removed meanwhile: it has no processes to judge.
-		if errors.Is(err, wrapper.ErrNotFound) || strings.Contains(err.Error(), "is not running") {
+		var apiErr *wrapper.APIError
+		if errors.Is(err, wrapper.ErrNotFound) || errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict {
 			return nil
 		}
 		return fmt.Errorf("listing the processes of container %s: %w", c.Name, err)

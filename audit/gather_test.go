@@ -67,3 +67,33 @@ func TestGather(t *testing.T) {
 		t.Errorf("docker group: %+v, want alice, bob and carol (whose primary group it is)", g)
 	}
 }
+
+// A running container's processes come from the daemon's process list (top); one that stopped
+// meanwhile (409) has none, and other failures stop the audit.
+func TestGatherProcesses(t *testing.T) {
+	tests := []struct {
+		name    string
+		api     API
+		want    []string
+		wantErr bool
+	}{
+		{"ps columns", fakeAPI{answers: map[string]string{"/containers/abc/top": `{"Titles": ["UID","PID","PPID","C","STIME","TTY","TIME","CMD"],
+			"Processes": [["root","1","0","0","10:00","?","00:00:00","/usr/sbin/sshd -D"]]}`}}, []string{"/usr/sbin/sshd -D"}, false},
+		{"stopped meanwhile", errAPI{&wrapper.APIError{Status: 409, Message: "container abc is not running"}}, nil, false},
+		{"removed meanwhile", fakeAPI{answers: map[string]string{}}, nil, false},
+		{"daemon failure", errAPI{&wrapper.APIError{Status: 500, Message: "boom"}}, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Container{ID: "abc", Name: "/abc"}
+			err := gatherProcesses(context.Background(), tc.api, &c)
+			if (err != nil) != tc.wantErr || !slices.Equal(c.Processes, tc.want) {
+				t.Fatalf("processes %q, error %v", c.Processes, err)
+			}
+		})
+	}
+}
+
+type errAPI struct{ err error }
+
+func (e errAPI) Get(context.Context, string, any) error { return e.err }
