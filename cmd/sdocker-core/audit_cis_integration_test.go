@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // What docker-bench-security checks, on a real dockerd configured the way it warns about and
@@ -13,7 +15,11 @@ func TestAuditSeesWhatDockerBenchSees(t *testing.T) {
 	t.Parallel()
 	// Test daemons run with --iptables=false (startDaemon), and the userland proxy is on by
 	// default.
-	d := startDaemon(t, map[string]any{"log-level": "debug", "cgroup-parent": "sdaudit-parent"}, false)
+	// The daemon's cgroup parent is made on the host by the first container that starts in it;
+	// it is removed once the daemon is gone (this cleanup runs after startDaemon's).
+	parent := fmt.Sprintf("sdaudit-%d", time.Now().UnixNano())
+	t.Cleanup(func() { removeCgroup(parent) })
+	d := startDaemon(t, map[string]any{"log-level": "debug", "cgroup-parent": parent}, false)
 
 	// A container that shares the host's network and PID namespaces, and others that join it.
 	d.docker(t, "create", "--name", "hostns", "--network", "host", "--pid", "host", testImage, "sleep")
@@ -50,7 +56,7 @@ func TestAuditSeesWhatDockerBenchSees(t *testing.T) {
 		{"log level", "CIS-2.3", "daemon", "low", "debug"},
 		{"iptables off", "CIS-2.4", "daemon", "medium", "iptables off"},
 		{"no default ulimits", "CIS-2.8", "daemon", "info", "no default ulimits"},
-		{"daemon cgroup parent", "CIS-2.10", "daemon", "low", "sdaudit-parent"},
+		{"daemon cgroup parent", "CIS-2.10", "daemon", "low", parent},
 		{"userland proxy", "CIS-2.16", "daemon", "low", "userland proxy is on"},
 		{"host network through container:NAME", "CIS-5.10", "container joiner ", "high", "hostns shares the host's namespace"},
 		{"host PID through container:NAME", "CIS-5.16", "container joiner ", "high", "shares the host's namespace"},
@@ -102,4 +108,26 @@ func TestAuditSeesWhatDockerBenchSees(t *testing.T) {
 	if keep := os.Getenv("SDOCKER_AUDIT_HTML"); keep != "" {
 		os.WriteFile(keep, []byte(page.stdout), 0o644)
 	}
+}
+
+// removeCgroup removes an empty cgroup (and the empty ones below it) from every hierarchy.
+func removeCgroup(name string) {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", name))
+	if d := filepath.Join("/sys/fs/cgroup", name); fileExists(d) {
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		subs, _ := filepath.Glob(filepath.Join(d, "*"))
+		for _, s := range subs {
+			if st, err := os.Stat(s); err == nil && st.IsDir() {
+				os.Remove(s)
+			}
+		}
+		os.Remove(d)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
