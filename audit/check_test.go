@@ -172,7 +172,7 @@ func TestParseDockerdArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := DaemonConfig{Hosts: []string{"unix:///run/d.sock", "tcp://127.0.0.1:2376"}, TLSVerify: ptr(true),
-		ICC: ptr(false), NoNewPrivileges: ptr(true), LogOpts: map[string]string{"max-size": "10m"}}
+		ICC: ptr(false), NoNewPrivileges: ptr(true), LogOpts: map[string]string{"max-size": "10m"}, Debug: ptr(true)}
 	gotJSON, _ := json.Marshal(cfg)
 	wantJSON, _ := json.Marshal(want)
 	if string(gotJSON) != string(wantJSON) || file != "/x/daemon.json" {

@@ -38,6 +38,11 @@ func checkContainers(s *Snapshot, o CheckOptions) []Finding {
 	for _, c := range s.Containers {
 		target := containerTarget(c)
 		req := ContainerRequest(c, s)
+		if err := resolveShared(&req, s); err != nil {
+			out = append(out, finding("SD-SHARED-NAMESPACE", High, target, err.Error(),
+				"inspect the container it shares with (docker inspect); recreate this one with namespaces of its own"))
+		}
+		out = append(out, checkRuntime(c, target)...)
 		// A bind of the audited daemon's own socket (or of a directory holding it) is root on
 		// the host whatever the socket is called and whatever the policy's deny list says.
 		sockBinds := map[string]bool{}

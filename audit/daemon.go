@@ -28,6 +28,7 @@ func Check(s *Snapshot, o CheckOptions) Report {
 		r.Daemon.Config = s.ConfigFile.Path
 	}
 	r.Findings = append(r.Findings, checkDaemon(s)...)
+	r.Findings = append(r.Findings, checkDaemonOptions(s)...)
 	r.Findings = append(r.Findings, checkHost(s)...)
 	r.Findings = append(r.Findings, checkVersions(s)...)
 	r.Findings = append(r.Findings, checkContainers(s, o)...)
@@ -45,7 +46,7 @@ func checkDaemon(s *Snapshot) []Finding {
 	add := func(id string, sev Severity, evidence, fix string) {
 		out = append(out, finding(id, sev, "daemon", evidence, fix))
 	}
-	tlsFix := "create certificates with `sdocker tls init`, set tlsverify, tlscacert, tlscert and tlskey in daemon.json, " +
+	tlsFix := hardenFix + " (with certificates from `sdocker tls init`); by hand: set tlsverify, tlscacert, tlscert and tlskey in daemon.json, " +
 		"and listen on port 2376; or listen on the unix socket only"
 	if c := s.Config; c != nil {
 		// dockerd turns TLS on whenever tlsverify is set at all, true or false.
@@ -62,15 +63,15 @@ func checkDaemon(s *Snapshot) []Finding {
 		}
 		if !isTrue(c.NoNewPrivileges) {
 			add("CIS-2.14", Medium, "dockerd runs without no-new-privileges: containers may gain privileges through setuid binaries unless each asks otherwise",
-				`set "no-new-privileges": true in daemon.json`)
+				hardenFix+`; by hand: set "no-new-privileges": true in daemon.json`)
 		}
 		switch driver := firstNonEmpty(s.Info.LoggingDriver, c.LogDriver, "json-file"); {
 		case driver == "json-file" && c.LogOpts["max-size"] == "":
 			add("SD-LOG-ROTATION", Medium, "the default log driver json-file has no max-size: a container's log grows until the disk is full",
-				`set "log-opts": {"max-size": "10m", "max-file": "3"} in daemon.json (it applies to containers created afterwards)`)
+				hardenFix+`; by hand: set "log-opts": {"max-size": "10m", "max-file": "3"} in daemon.json (it applies to containers created afterwards)`)
 		}
 	} else {
-		add("SD-DAEMON-CONFIG", Info, "the daemon's configuration could not be read ("+s.ConfigNote+"): TCP/TLS listeners, no-new-privileges and log rotation were not checked",
+		add("SD-DAEMON-CONFIG", Info, "the daemon's configuration could not be read ("+s.ConfigNote+"): TCP/TLS listeners, no-new-privileges, log rotation, the log level, iptables, default ulimits and cgroup parent, storage options and the userland proxy were not checked",
 			"run the audit on the daemon's host as a user who can read /proc and daemon.json, or give the file with --daemon-config")
 	}
 	if s.Endpoint.InsecureTCP() {
@@ -78,7 +79,7 @@ func checkDaemon(s *Snapshot) []Finding {
 	}
 	if s.BridgeICC == "true" {
 		add("CIS-2.2", Medium, "containers on the default bridge can reach each other (icc is on)",
-			`set "icc": false in daemon.json, and give containers user-defined networks`)
+			hardenFix+`; by hand: set "icc": false in daemon.json; and give containers user-defined networks`)
 	}
 	_, userns := s.Info.securityOption("userns")
 	_, rootless := s.Info.securityOption("rootless")
@@ -88,7 +89,7 @@ func checkDaemon(s *Snapshot) []Finding {
 	}
 	if !s.Info.LiveRestoreEnabled {
 		add("CIS-2.15", Low, "live restore is off: containers stop whenever dockerd restarts, which discourages timely upgrades",
-			`set "live-restore": true in daemon.json`)
+			hardenFix+`; by hand: set "live-restore": true in daemon.json`)
 	}
 	if sc, ok := s.Info.securityOption("seccomp"); !ok {
 		add("CIS-2.17", Medium, "the daemon reports no seccomp support: containers can make every system call",
@@ -99,7 +100,7 @@ func checkDaemon(s *Snapshot) []Finding {
 	}
 	if len(s.Info.Plugins.Authorization) == 0 {
 		add("CIS-2.12", Info, "no authorization plugin: every client of the socket may do everything",
-			"where several teams share a daemon, add an authorization plugin (authorization-plugins in daemon.json)")
+			"where several teams share a daemon, add an authorization plugin: "+hardenFix+" (sdocker authz, the policy as the daemon's own gate); by hand: authorization-plugins in daemon.json")
 	}
 	if insecure := insecureRegistries(s.Info); len(insecure) > 0 {
 		add("CIS-2.5", High, "the daemon pulls from insecure registries (no TLS or unverified): "+strings.Join(insecure, ", "),

@@ -24,7 +24,7 @@ var dockerdBool = map[string]bool{
 
 // dockerdShort maps dockerd's one-letter flags to their long names.
 var dockerdShort = map[string]string{
-	"H": "host", "b": "bridge", "G": "group", "l": "log-level", "p": "pidfile", "g": "graph", "s": "storage-driver",
+	"H": "host", "b": "bridge", "l": "log-level", "G": "group", "p": "pidfile", "g": "graph", "s": "storage-driver",
 	"D": "debug", "v": "version", "h": "help",
 }
 
@@ -130,6 +130,38 @@ func ParseDockerdArgs(args []string) (cfg DaemonConfig, configFile string, err e
 			cfg.InsecureRegistries = append(cfg.InsecureRegistries, val)
 		case "bridge":
 			cfg.Bridge = val
+		case "log-level":
+			cfg.LogLevel = val
+		case "debug":
+			cfg.Debug, err = b()
+		case "iptables":
+			cfg.IPTables, err = b()
+		case "userland-proxy":
+			cfg.UserlandProxy, err = b()
+		case "default-ulimit":
+			// name=soft[:hard], as docker's ulimit parser reads it
+			name, limits, _ := strings.Cut(val, "=")
+			soft, hard, hasHard := strings.Cut(limits, ":")
+			if !hasHard {
+				hard = soft
+			}
+			u := Ulimit{Name: name}
+			u.Soft, err = strconv.ParseInt(soft, 10, 64)
+			if err == nil {
+				u.Hard, err = strconv.ParseInt(hard, 10, 64)
+			}
+			if err != nil {
+				err = fmt.Errorf("dockerd flag --default-ulimit=%s: %w", val, err)
+				break
+			}
+			if cfg.DefaultUlimits == nil {
+				cfg.DefaultUlimits = map[string]Ulimit{}
+			}
+			cfg.DefaultUlimits[name] = u
+		case "cgroup-parent":
+			cfg.CgroupParent = val
+		case "storage-opt":
+			cfg.StorageOpts = append(cfg.StorageOpts, val)
 		case "config-file":
 			configFile = val
 		}
@@ -166,10 +198,21 @@ func merge(file, flags DaemonConfig) DaemonConfig {
 	out.Hosts = append(append([]string(nil), file.Hosts...), flags.Hosts...)
 	out.AuthorizationPlugins = append(append([]string(nil), file.AuthorizationPlugins...), flags.AuthorizationPlugins...)
 	out.InsecureRegistries = append(append([]string(nil), file.InsecureRegistries...), flags.InsecureRegistries...)
+	out.StorageOpts = append(append([]string(nil), file.StorageOpts...), flags.StorageOpts...)
+	if len(flags.DefaultUlimits) > 0 {
+		out.DefaultUlimits = map[string]Ulimit{}
+		for k, v := range file.DefaultUlimits {
+			out.DefaultUlimits[k] = v
+		}
+		for k, v := range flags.DefaultUlimits {
+			out.DefaultUlimits[k] = v
+		}
+	}
 	for _, p := range []struct{ dst, src **bool }{
 		{&out.TLS, &flags.TLS}, {&out.TLSVerify, &flags.TLSVerify}, {&out.ICC, &flags.ICC},
 		{&out.LiveRestore, &flags.LiveRestore}, {&out.NoNewPrivileges, &flags.NoNewPrivileges},
-		{&out.Experimental, &flags.Experimental},
+		{&out.Experimental, &flags.Experimental}, {&out.Debug, &flags.Debug}, {&out.IPTables, &flags.IPTables},
+		{&out.UserlandProxy, &flags.UserlandProxy},
 	} {
 		if *p.src != nil {
 			*p.dst = *p.src
@@ -178,6 +221,7 @@ func merge(file, flags DaemonConfig) DaemonConfig {
 	for _, p := range []struct{ dst, src *string }{
 		{&out.UsernsRemap, &flags.UsernsRemap}, {&out.LogDriver, &flags.LogDriver},
 		{&out.SeccompProfile, &flags.SeccompProfile}, {&out.Bridge, &flags.Bridge},
+		{&out.LogLevel, &flags.LogLevel}, {&out.CgroupParent, &flags.CgroupParent},
 	} {
 		if *p.src != "" {
 			*p.dst = *p.src

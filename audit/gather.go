@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,6 +81,9 @@ func Gather(ctx context.Context, o Options) (*Snapshot, error) {
 			s.BridgeICC = "true" // docker's default
 		}
 	}
+	if err := o.API.Get(ctx, "/networks", &s.Networks); err != nil {
+		return nil, fmt.Errorf("listing networks: %w", err)
+	}
 	var list []struct {
 		ID string `json:"Id"`
 	}
@@ -96,6 +101,11 @@ func Gather(ctx context.Context, o Options) (*Snapshot, error) {
 		}
 		if err := gatherVolumes(ctx, o.API, s, ct); err != nil {
 			return nil, err
+		}
+		if ct.State.Status == "running" {
+			if err := gatherProcesses(ctx, o.API, &ct); err != nil {
+				return nil, err
+			}
 		}
 		s.Containers = append(s.Containers, ct)
 	}
@@ -128,6 +138,38 @@ func gatherVolumes(ctx context.Context, api API, s *Snapshot, c Container) error
 			}
 			s.Volumes[m.Source] = Volume{Driver: m.Driver, Options: m.Options}
 		}
+	}
+	return nil
+}
+
+// gatherProcesses asks the daemon for a running container's processes (GET
+// /containers/{id}/top: the daemon reads them from the host, nothing runs in the container, so
+// a container without ps is seen as well as any).
+func gatherProcesses(ctx context.Context, api API, c *Container) error {
+	var top struct {
+		Titles    []string
+		Processes [][]string
+	}
+	err := api.Get(ctx, "/containers/"+url.PathEscape(c.ID)+"/top", &top)
+	if err != nil {
+		// Stopped or removed meanwhile: it has no processes to judge.
+		var apiErr *wrapper.APIError
+		if errors.Is(err, wrapper.ErrNotFound) || errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict {
+			return nil
+		}
+		return fmt.Errorf("listing the processes of container %s: %w", c.Name, err)
+	}
+	cmd := slices.Index(top.Titles, "CMD")
+	if cmd < 0 {
+		cmd = slices.Index(top.Titles, "COMMAND")
+	}
+	for _, p := range top.Processes {
+		if cmd >= 0 && cmd < len(p) {
+			c.Processes = append(c.Processes, p[cmd])
+		}
+	}
+	if c.Processes == nil {
+		c.Processes = []string{}
 	}
 	return nil
 }

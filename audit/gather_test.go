@@ -40,6 +40,7 @@ func TestGather(t *testing.T) {
 		"/containers/json?all=1": `[{"Id": "abc"}, {"Id": "gone"}]`,
 		"/containers/abc/json":   `{"Id": "abc", "Name": "/web", "HostConfig": {"Privileged": true}}`,
 		"/networks/bridge":       `{"Options": {}}`,
+		"/networks":              `[]`,
 	}}
 	s, err := Gather(context.Background(), Options{
 		API: api, Endpoint: wrapper.Endpoint{Host: "tcp://10.0.0.1:2376", TLS: true, Verify: true},
@@ -66,3 +67,33 @@ func TestGather(t *testing.T) {
 		t.Errorf("docker group: %+v, want alice, bob and carol (whose primary group it is)", g)
 	}
 }
+
+// A running container's processes come from the daemon's process list (top); one that stopped
+// meanwhile (409) has none, and other failures stop the audit.
+func TestGatherProcesses(t *testing.T) {
+	tests := []struct {
+		name    string
+		api     API
+		want    []string
+		wantErr bool
+	}{
+		{"ps columns", fakeAPI{answers: map[string]string{"/containers/abc/top": `{"Titles": ["UID","PID","PPID","C","STIME","TTY","TIME","CMD"],
+			"Processes": [["root","1","0","0","10:00","?","00:00:00","/usr/sbin/sshd -D"]]}`}}, []string{"/usr/sbin/sshd -D"}, false},
+		{"stopped meanwhile", errAPI{&wrapper.APIError{Status: 409, Message: "container abc is not running"}}, nil, false},
+		{"removed meanwhile", fakeAPI{answers: map[string]string{}}, nil, false},
+		{"daemon failure", errAPI{&wrapper.APIError{Status: 500, Message: "boom"}}, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Container{ID: "abc", Name: "/abc"}
+			err := gatherProcesses(context.Background(), tc.api, &c)
+			if (err != nil) != tc.wantErr || !slices.Equal(c.Processes, tc.want) {
+				t.Fatalf("processes %q, error %v", c.Processes, err)
+			}
+		})
+	}
+}
+
+type errAPI struct{ err error }
+
+func (e errAPI) Get(context.Context, string, any) error { return e.err }

@@ -8,9 +8,9 @@ import (
 )
 
 // Formats are the output formats of Render.
-var Formats = []string{"text", "json", "sarif"}
+var Formats = []string{"text", "json", "sarif", "html"}
 
-// Render writes the report in a format: text for people, json and sarif for tools. The JSON
+// Render writes the report in a format: text and html for people, json and sarif for tools. The JSON
 // and SARIF shapes are stable (see jsonReport and sarifLog).
 //
 // SARIF consumers (GitHub code scanning among them) need a file for every result, and a
@@ -32,6 +32,8 @@ func Render(w io.Writer, r Report, format, toolVersion string) error {
 		return RenderJSON(w, r)
 	case "sarif":
 		return RenderSARIF(w, r, toolVersion)
+	case "html":
+		return RenderHTML(w, r, toolVersion)
 	}
 	return fmt.Errorf("unknown format %q (%s)", format, strings.Join(Formats, ", "))
 }

@@ -22,7 +22,7 @@ import (
 const hardenedContainer = `{"Id": "5555555555eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "Name": "/rvw",
  "State": {"Status": "created"}, "Config": {"Image": "sdocker-test/busybox:1"},
  "HostConfig": {"CapDrop": ["ALL"], "SecurityOpt": ["no-new-privileges"], "NetworkMode": "sdocker", "CgroupnsMode": "private",
-   "IpcMode": "private", "Memory": 1073741824, "NanoCpus": 1000000000, "PidsLimit": 512,
+   "IpcMode": "private", "Memory": 1073741824, "NanoCpus": 1000000000, "PidsLimit": 512, "ReadonlyRootfs": true,
    "LogConfig": {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}}}`
 
 func reviewContainer(t *testing.T, top map[string]any, hostConfig map[string]any) Container {
@@ -87,6 +87,7 @@ func TestReviewVolumeBoundToHostRootIsReported(t *testing.T) {
 		"/info":                  `{"ServerVersion": "29.3.1", "LoggingDriver": "json-file", "SecurityOptions": ["name=seccomp,profile=builtin"]}`,
 		"/version":               `{"Version": "29.3.1"}`,
 		"/networks/bridge":       `{"Options": {"com.docker.network.bridge.enable_icc": "false"}}`,
+		"/networks":              `[]`,
 		"/containers/json?all=1": `[{"Id": "vol"}]`,
 		"/containers/vol/json": `{"Id": "vol", "Name": "/volroot", "State": {"Status": "created"},
 			"Mounts": [{"Type": "volume", "Name": "hostroot", "Source": "/var/lib/docker/volumes/hostroot/_data", "Destination": "/host"}],

@@ -29,6 +29,17 @@ type Snapshot struct {
 	// containers mount that were created with driver options (a local volume with o=bind is a
 	// bind of its device).
 	Volumes map[string]Volume `json:",omitempty"`
+	// Networks are the daemon's networks (GET /networks) by ID, for containers that name one by
+	// ID or name: the host's network or the default bridge by another name.
+	Networks []Network `json:",omitempty"`
+}
+
+// Network is the part of GET /networks the checks read.
+type Network struct {
+	ID      string `json:"Id"`
+	Name    string
+	Driver  string
+	Options map[string]string `json:",omitempty"`
 }
 
 // Volume is the part of GET /volumes/{name} the checks read.
@@ -104,6 +115,26 @@ type DaemonConfig struct {
 	InsecureRegistries   []string          `json:"insecure-registries"`
 	Experimental         *bool             `json:"experimental"`
 	Bridge               string            `json:"bridge"`
+	// LogLevel is dockerd's own log level (debug, info, warn, error, fatal); Debug (-D) is
+	// debug whatever LogLevel says.
+	LogLevel string `json:"log-level"`
+	Debug    *bool  `json:"debug"`
+	// IPTables and UserlandProxy default to true in dockerd.
+	IPTables      *bool `json:"iptables"`
+	UserlandProxy *bool `json:"userland-proxy"`
+	// DefaultUlimits are the ulimits every container gets unless it sets its own, by name.
+	DefaultUlimits map[string]Ulimit `json:"default-ulimits"`
+	// CgroupParent is the parent cgroup of every container that names none.
+	CgroupParent string `json:"cgroup-parent"`
+	// StorageOpts are the storage driver's options ("dm.basesize=20G").
+	StorageOpts []string `json:"storage-opts"`
+}
+
+// Ulimit is one resource limit as daemon.json spells it.
+type Ulimit struct {
+	Name string `json:"Name"`
+	Soft int64  `json:"Soft"`
+	Hard int64  `json:"Hard"`
 }
 
 // FileInfo is a file's owner and mode.
@@ -141,7 +172,7 @@ type Container struct {
 	ID              string `json:"Id"`
 	Name            string
 	State           struct{ Status string }
-	Config          struct{ Image, User string }
+	Config          ContainerConfig
 	AppArmorProfile string
 	HostConfig      HostConfig
 	Mounts          []struct {
@@ -151,6 +182,21 @@ type Container struct {
 		Destination string
 		Propagation string
 	}
+	// Processes are the command lines of the container's processes (GET
+	// /containers/{id}/top, which the daemon answers from the host: nothing runs in the
+	// container); nil for a container that is not running.
+	Processes []string `json:",omitempty"`
+}
+
+// ContainerConfig is the part of a container's Config the checks read (the image's settings
+// merged with the container's own, as the daemon stores them).
+type ContainerConfig struct {
+	Image, User     string
+	Entrypoint, Cmd []string                `json:",omitempty"`
+	Healthcheck     *container.HealthConfig `json:",omitempty"`
+	Labels          map[string]string       `json:",omitempty"`
+	// ExposedPorts are the ports the image (or --expose) exposes, as "80/tcp".
+	ExposedPorts map[string]struct{} `json:",omitempty"`
 }
 
 // HostConfig is a container's HostConfig, in the Engine API's own types.

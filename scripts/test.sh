@@ -13,6 +13,7 @@ scripts/install-trivy.sh
 scripts/install-cosign.sh
 scripts/install-ssh.sh
 scripts/install-shells.sh
+scripts/install-chromium.sh  # headless, for the audit's HTML report test
 scripts/build-replicas.sh   # offline replicas of official images (mmdebstrap; cached)
 # tmux gives the terminal tests a terminal.
 if ! command -v tmux >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,14 +25,15 @@ type auditOptions struct {
 func newAuditCmd(e env) *cobra.Command {
 	o := &auditOptions{}
 	c := &cobra.Command{
-		Use: "audit [--format text|json|sarif] [--fail-on info|low|medium|high|critical|none] " +
+		Use: "audit [--format text|json|sarif|html] [--fail-on info|low|medium|high|critical|none] " +
 			"[--policy FILE] [--daemon-config FILE] [-H HOST | --context NAME] [--tlsverify --tlscacert … --tlscert … --tlskey …]",
 		Short: "Audit the daemon, the host and every container against the hardening guide and the policy",
 		Long: `Inspects the daemon (its live /info, and the daemon.json and flags of the dockerd behind the
 socket), the host (socket owner and mode, docker group, DOCKER_HOST), the engine, containerd and
 runc versions against known escapes, and every container against the runtime policy. Each finding
 has an ID (the CIS Docker Benchmark number where there is one), a severity, the evidence and the
-fix. Exit status 1 when a finding reaches --fail-on. docker's global flags pick the daemon.`,
+fix. --format html writes one self-contained page (no script, nothing fetched), grouped by target
+and severity. Exit status 1 when a finding reaches --fail-on. docker's global flags pick the daemon.`,
 		DisableFlagParsing:    true, // docker's global flags are read with docker's grammar
 		DisableFlagsInUseLine: true,
 		RunE: func(c *cobra.Command, a []string) error {
@@ -46,7 +48,7 @@ fix. Exit status 1 when a finding reaches --fail-on. docker's global flags pick 
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.format, "format", "text", "output format: text, json (sdocker-audit/v1) or sarif (2.1.0)")
+	f.StringVar(&o.format, "format", "text", "output format: text, json (sdocker-audit/v1), sarif (2.1.0) or html (one self-contained page)")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has this severity or higher (none: never)")
 	f.StringVar(&o.policy, "policy", "", "policy file the containers are judged by (default: the effective policy)")
 	f.StringVar(&o.daemonConfig, "daemon-config", "", "the daemon.json to read (default: the one the running dockerd uses)")
@@ -57,8 +59,8 @@ fix. Exit status 1 when a finding reaches --fail-on. docker's global flags pick 
 // finding reaches --fail-on.
 func (o *auditOptions) Run(c *cobra.Command, e env, globals []string) error {
 	format := o.format
-	if format != "text" && format != "json" && format != "sarif" {
-		return &wrapper.UsageError{Msg: fmt.Sprintf("unknown format %q (text, json or sarif)", format)}
+	if !slices.Contains(audit.Formats, format) {
+		return &wrapper.UsageError{Msg: fmt.Sprintf("unknown format %q (text, json, sarif or html)", format)}
 	}
 	failOn, failNever := audit.Critical+1, o.failOn == "none"
 	if !failNever {
