@@ -4,6 +4,8 @@
 package verify
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,15 +19,80 @@ import (
 
 // Cache stores JSON values by key under a directory, one file per key. Writes go through a
 // temporary file and a rename, so concurrent sdocker processes see a whole entry or none.
+//
+// Every entry is sealed with a key of this user's that lives apart from the cache (in the state
+// directory, $XDG_STATE_HOME/sdocker), so an entry sdocker did not write (a cache restored from
+// another job, files dropped into ~/.cache) is a miss; and no entry may claim to live longer
+// than sdocker ever caches.
 type Cache struct {
 	Dir string
 	Now func() time.Time // nil means time.Now
+	// SealKey seals entries; nil reads (or makes) the user's key in the state directory.
+	SealKey []byte
 }
 
 type cacheEntry struct {
 	Key     string          `json:"key"`
 	Expires time.Time       `json:"expires"`
 	Value   json.RawMessage `json:"value"`
+	Seal    string          `json:"seal"`
+}
+
+// MaxCacheTTL is the longest any entry lives; one that claims more was not written by sdocker.
+const MaxCacheTTL = 25 * time.Hour
+
+// seal is the HMAC of an entry's key, expiry and value.
+func seal(secret []byte, e cacheEntry) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(e.Key))
+	m.Write([]byte{0})
+	m.Write([]byte(e.Expires.UTC().Format(time.RFC3339Nano)))
+	m.Write([]byte{0})
+	m.Write(e.Value)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// sealKey returns the key entries are sealed with; create makes it when it is missing.
+func (c *Cache) sealKey(create bool) ([]byte, error) {
+	if c.SealKey != nil {
+		return c.SealKey, nil
+	}
+	base := os.Getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	path := filepath.Join(base, "sdocker", "cache.key")
+	if data, err := os.ReadFile(path); err == nil && trusted(path) && len(data) == 32 {
+		return data, nil
+	} else if !create || !errors.Is(err, os.ErrNotExist) {
+		if err == nil {
+			err = errors.New("the cache key is not this user's own, or not a key")
+		}
+		return nil, err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) { // another process made it meanwhile
+			return c.sealKey(false)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Write(secret); err != nil {
+		return nil, err
+	}
+	return secret, nil
 }
 
 // DefaultCacheDir is $XDG_CACHE_HOME/sdocker/NAME (~/.cache when unset).
@@ -64,7 +131,12 @@ func (c *Cache) Get(key string, out any) bool {
 		return false
 	}
 	var e cacheEntry
-	if json.Unmarshal(data, &e) != nil || e.Key != key || !c.now().Before(e.Expires) {
+	now := c.now()
+	if json.Unmarshal(data, &e) != nil || e.Key != key || !now.Before(e.Expires) || e.Expires.After(now.Add(MaxCacheTTL)) {
+		return false
+	}
+	secret, err := c.sealKey(false)
+	if err != nil || !hmac.Equal([]byte(e.Seal), []byte(seal(secret, e))) {
 		return false
 	}
 	return json.Unmarshal(e.Value, out) == nil
@@ -91,7 +163,16 @@ func (c *Cache) Put(key string, value any, ttl time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("cache: encoding entry: %w", err)
 	}
-	data, err := json.Marshal(cacheEntry{Key: key, Expires: c.now().Add(ttl), Value: raw})
+	if ttl > MaxCacheTTL {
+		ttl = MaxCacheTTL
+	}
+	secret, err := c.sealKey(true)
+	if err != nil {
+		return fmt.Errorf("cache: the key that seals entries: %w", err)
+	}
+	e := cacheEntry{Key: key, Expires: c.now().Add(ttl), Value: raw}
+	e.Seal = seal(secret, e)
+	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("cache: encoding entry: %w", err)
 	}
