@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -113,7 +110,7 @@ func forward(argv []string, e env) error {
 		logDecision(e, p, inv, d, "")
 		return err
 	}
-	ed, err := wrapper.EditFor(inv, d, func(data []byte) (string, error) { return pinProfile(e, data) })
+	ed, err := wrapper.EditFor(inv, d, wrapper.PinProfile)
 	if err != nil {
 		return err
 	}
@@ -227,28 +224,6 @@ func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, 
 		f.SeccompBuiltin = true // no seccomp on this daemon: nothing a profile could change
 	}
 	return f, nil
-}
-
-// pinProfile keeps a checked seccomp profile in the cache directory, named by its content.
-func pinProfile(e env, data []byte) (string, error) {
-	dir, err := cacheDir(e)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	path := filepath.Join(dir, "seccomp", hex.EncodeToString(sum[:])+".json")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	return path, verify.WriteFileAtomic(path, data, 0o644)
-}
-
-func cacheDir(e env) (string, error) {
-	dir, err := verify.DefaultCacheDir(e.getenv, "")
-	if err != nil {
-		return "", err
-	}
-	return dir, os.MkdirAll(dir, 0o755)
 }
 
 // checkTransport refuses a TCP daemon without TLS verification unless the policy allows it.
