@@ -24,6 +24,9 @@ const (
 	// KindBuildKit is a buildx command sdocker does not read into (bake, create, dial-stdio,
 	// debug): their entitlements and builders are out of its sight.
 	KindBuildKit Kind = "buildkit"
+	// KindVolume is a volume created (docker volume create): its driver options can bind or
+	// mount the daemon's host, and a container created later mounts it by name.
+	KindVolume Kind = "volume"
 )
 
 // RuleSwappableMounts refuses a host source someone other than root can replace (with a
@@ -71,6 +74,8 @@ func (d *decider) decideMore() bool {
 		d.network()
 		d.mounts()
 		d.resources()
+	case KindVolume:
+		d.mounts()
 	case KindBuildKit:
 		if !d.p.Runtime.Builds.AllowBuildx {
 			d.refuse(RuleBuildKit, FieldImage, d.r.BuildKit, "build with docker build or docker buildx build, which sdocker decides, "+

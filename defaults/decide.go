@@ -106,7 +106,7 @@ func Decide(in Input) Decision {
 		d.privileged()
 	case KindUpdate:
 		d.resources()
-	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit:
+	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit, KindVolume:
 		d.decideMore()
 	default:
 		d.privileged()

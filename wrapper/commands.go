@@ -180,3 +180,26 @@ func PluginConfigPrivileges(cfg plugin.Config, settings *plugin.Settings) []defa
 	}
 	return out
 }
+
+// VolumeCreateRequest describes `docker volume create` as the volume a container would mount:
+// its driver and options, judged as a mount is (a local volume that binds or mounts the host is
+// the host by another name), so that no such volume exists for a later run or create to use.
+func VolumeCreateRequest(inv *Invocation) defaults.Request {
+	m := defaults.Mount{Type: "volume", Driver: "local", From: "docker " + Quote(inv.Argv)}
+	if len(inv.Args) > 0 {
+		m.Source = inv.Args[0]
+	}
+	for _, o := range inv.Flags {
+		switch o.Flag.Canonical() {
+		case "driver":
+			m.Driver = o.Value
+		case "opt":
+			k, v, _ := strings.Cut(o.Value, "=")
+			if m.Options == nil {
+				m.Options = map[string]string{}
+			}
+			m.Options[k] = v
+		}
+	}
+	return defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}
+}

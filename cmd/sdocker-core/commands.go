@@ -29,6 +29,8 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 		reqs, err = startRequests(ctx, eng, inv, swap)
 	case "network connect":
 		reqs, err = connectRequest(ctx, eng, inv)
+	case "volume create":
+		reqs = []defaults.Request{wrapper.VolumeCreateRequest(inv)}
 	case "build", "buildx build":
 		if inv.Command == "build" {
 			// docker hands the command line to buildx where BuildKit builds: read it as the

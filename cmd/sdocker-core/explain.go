@@ -107,8 +107,10 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 		req = defaults.Request{Kind: defaults.KindBuildKit, BuildKit: "docker " + wrapper.Quote(inv.Argv)}
 	}
 	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: time.Now(),
-		// The homes of this machine, taken to be the daemon's host, as a local run would see them.
+		// This machine is taken to be the daemon's host, as a local run would see it: its homes,
+		// and its paths as the kernel resolves them (symlinks, bind mounts, sockets).
 		Homes: wrapper.HostHomes(), Exists: wrapper.HostPathExists,
+		ResolvePath: wrapper.ResolveHostPath, Host: wrapper.LocalHostFS(),
 	})
 	// explain writes nothing: a checked profile is shown as the user named it.
 	ed, err := wrapper.EditFor(inv, d, nil)

@@ -23,6 +23,26 @@ var restartFlags = []Flag{
 	{Name: "time", Kind: Value, Type: "int", Deprecated: true},
 }
 
+// volumeCreateFlags are docker volume create's (docker CLI 28): a local volume's options can
+// bind or mount the host, and a volume made after run or create was checked would be used
+// unchecked.
+var volumeCreateFlags = []Flag{
+	v("availability", "", "string"),
+	v("driver", "d", "string"),
+	v("group", "", "string"),
+	b("help", "h"),
+	l("label", "", "list"),
+	v("limit-bytes", "", "bytes"),
+	l("opt", "o", "map"),
+	v("required-bytes", "", "bytes"),
+	v("scope", "", "string"),
+	l("secret", "", "map"),
+	v("sharing", "", "string"),
+	l("topology-preferred", "", "list"),
+	l("topology-required", "", "list"),
+	v("type", "", "string"),
+}
+
 var networkConnectFlags = []Flag{
 	l("alias", "", "strings"),
 	l("driver-opt", "", "strings"),
@@ -281,6 +301,7 @@ var buildFlags = []Flag{
 // moreFlags are the tables of commands.go by the Invocation's Command.
 var moreFlags = map[string][]Flag{
 	"start": startFlags, "restart": restartFlags, "network connect": networkConnectFlags, "build": anyBuildFlags(),
+	"volume create":  volumeCreateFlags,
 	"plugin install": pluginInstallFlags, "plugin create": pluginCreateFlags, "plugin enable": pluginEnableFlags,
 	"plugin set": pluginSetFlags, "plugin upgrade": pluginUpgradeFlags,
 	"service create": serviceCreateFlags, "service update": serviceUpdateFlags, "stack deploy": stackDeployFlags,

@@ -94,6 +94,7 @@ func TestTablesMatchInstalledDocker(t *testing.T) {
 		{[]string{"restart"}, CommandFlags("restart")},
 		{[]string{"container", "restart"}, CommandFlags("restart")},
 		{[]string{"network", "connect"}, CommandFlags("network connect")},
+		{[]string{"volume", "create"}, CommandFlags("volume create")},
 		{[]string{"build"}, buildFlags},
 		{[]string{"builder", "build"}, buildFlags},
 		{[]string{"image", "build"}, buildFlags},

@@ -57,6 +57,7 @@ var decided = map[string]string{
 	"start": "start", "container start": "start",
 	"restart": "restart", "container restart": "restart",
 	"network connect": "network connect",
+	"volume create":   "volume create",
 	"build":           "build", "builder build": "build", "image build": "build",
 	"plugin install": "plugin install", "plugin create": "plugin create", "plugin enable": "plugin enable",
 	"plugin set": "plugin set", "plugin upgrade": "plugin upgrade",
@@ -72,7 +73,7 @@ var decided = map[string]string{
 
 // parents are the command groups whose subcommands sdocker decides, with their own flags.
 var parents = map[string][]Flag{
-	"container": parentFlags, "image": parentFlags, "network": parentFlags, "builder": parentFlags,
+	"container": parentFlags, "image": parentFlags, "network": parentFlags, "builder": parentFlags, "volume": parentFlags,
 	"plugin": parentFlags, "service": parentFlags, "stack": stackFlags, "buildx": nil,
 }
 
