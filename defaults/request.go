@@ -37,6 +37,8 @@ const (
 	FieldCPUQuota       Field = "CpuQuota"
 	FieldCPUPeriod      Field = "CpuPeriod"
 	FieldPidsLimit      Field = "PidsLimit"
+	FieldShmSize        Field = "ShmSize"
+	FieldOomScoreAdj    Field = "OomScoreAdj"
 	FieldLogConfig      Field = "LogConfig"
 	FieldReadonlyRootfs Field = "ReadonlyRootfs"
 	FieldRuntime        Field = "Runtime"
@@ -51,7 +53,7 @@ func (f Field) known() bool {
 	case FieldImage, FieldUser, FieldPrivileged, FieldCapAdd, FieldCapDrop, FieldSecurityOpt, FieldPidMode,
 		FieldIpcMode, FieldUTSMode, FieldUsernsMode, FieldCgroupnsMode, FieldNetworkMode, FieldMounts,
 		FieldVolumesFrom, FieldDevices, FieldMemory, FieldMemorySwap, FieldNanoCPUs, FieldCPUQuota, FieldCPUPeriod,
-		FieldPidsLimit, FieldLogConfig, FieldReadonlyRootfs, FieldRuntime, FieldCgroupParent, FieldMountReadOnly,
+		FieldPidsLimit, FieldShmSize, FieldOomScoreAdj, FieldLogConfig, FieldReadonlyRootfs, FieldRuntime, FieldCgroupParent, FieldMountReadOnly,
 		FieldMountPropagation:
 		return true
 	}
@@ -137,6 +139,8 @@ type Request struct {
 	// Memory and MemorySwap in bytes; NanoCPUs in billionths of a CPU; CPUQuota and CPUPeriod
 	// in microseconds; PidsLimit in processes.
 	Memory, MemorySwap, NanoCPUs, CPUQuota, CPUPeriod, PidsLimit *Val[int64]
+	// ShmSize in bytes; OomScoreAdj as the kernel reads it (-1000…1000).
+	ShmSize, OomScoreAdj *Val[int64]
 
 	LogDriver *Val[string]
 	LogOpts   []LogOpt

@@ -23,6 +23,16 @@ func (d *decider) resources() {
 	}
 	if s := d.r.MemorySwap; s != nil && s.Value == -1 {
 		d.refuse(RuleResources, FieldMemorySwap, s.From, "set {MemorySwap} to a size, or leave it out", "{MemorySwap} -1 means unlimited swap")
+	} else if s != nil && res.MaxMemory > 0 && s.Value > int64(res.MaxMemory) {
+		d.refuse(RuleResources, FieldMemorySwap, s.From, hint(res.MaxMemory.String()),
+			"memory and swap of %s is above the policy's maximum of %s (max_memory bounds memory and swap alike)", quantity(s), res.MaxMemory)
+	}
+	if s := d.r.ShmSize; s != nil && res.MaxMemory > 0 && s.Value > int64(res.MaxMemory) {
+		d.refuse(RuleResources, FieldShmSize, s.From, hint(res.MaxMemory.String()), "a /dev/shm of %s is above the policy's maximum memory of %s", quantity(s), res.MaxMemory)
+	}
+	if s := d.r.OomScoreAdj; s != nil && s.Value < 0 {
+		d.refuse(RuleResources, FieldOomScoreAdj, s.From, "leave {OomScoreAdj} out, or set it to 0 or more, or "+exceptionHint(RuleResources),
+			"an OOM score adjustment of %d makes the kernel kill the host's processes before the container's when memory runs out", s.Value)
 	}
 	d.cpus(inject, hint(strconv.FormatFloat(res.MaxCPUs, 'g', -1, 64)+" CPUs"))
 	if s := d.r.PidsLimit; s != nil {

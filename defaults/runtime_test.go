@@ -69,3 +69,27 @@ func TestDefaultsCloseWhatTheyClaim(t *testing.T) {
 		})
 	}
 }
+
+// Limits beyond the maxima by the flags that are not --memory: swap, /dev/shm, and the OOM
+// killer's preference.
+func TestOtherLimits(t *testing.T) {
+	p := mustPolicy(t, "")
+	for _, tc := range []struct {
+		argv  string
+		rules []string
+	}{
+		{"run -m 1g --memory-swap 1000g img", []string{"resources"}},
+		{"run -m 1g --memory-swap 2g img", []string{}},
+		{"run --shm-size 64g img", []string{"resources"}},
+		{"run --shm-size 256m img", []string{}},
+		{"run --oom-score-adj -1000 img", []string{"resources"}},
+		{"run --oom-score-adj=-1 img", []string{"resources"}},
+		{"run --oom-score-adj 500 img", []string{}},
+		{"update --memory-swap 100g c", []string{"resources"}},
+	} {
+		d := decide(t, p, strings.Fields(tc.argv), defaults.AssumedFacts())
+		if got := rules(d.Violations); !reflect.DeepEqual(got, tc.rules) {
+			t.Errorf("%s: violations %v, want %v", tc.argv, got, tc.rules)
+		}
+	}
+}

@@ -94,6 +94,7 @@ func CreateRequest(cfg *container.Config, hc *container.HostConfig, nc *network.
 	if p := hc.PidsLimit; p != nil {
 		r.PidsLimit = num("PidsLimit", *p)
 	}
+	r.ShmSize, r.OomScoreAdj = num("ShmSize", hc.ShmSize), num("OomScoreAdj", int64(hc.OomScoreAdj))
 	r.LogDriver = str("LogConfig.Type", hc.LogConfig.Type)
 	keys := make([]string, 0, len(hc.LogConfig.Config))
 	for k := range hc.LogConfig.Config {

@@ -100,6 +100,7 @@ var flagNames = map[defaults.Field]string{
 	defaults.FieldMounts: "--mount", defaults.FieldVolumesFrom: "--volumes-from", defaults.FieldDevices: "--device",
 	defaults.FieldMemory: "--memory", defaults.FieldMemorySwap: "--memory-swap", defaults.FieldNanoCPUs: "--cpus",
 	defaults.FieldCPUQuota: "--cpu-quota", defaults.FieldCPUPeriod: "--cpu-period", defaults.FieldPidsLimit: "--pids-limit",
+	defaults.FieldShmSize: "--shm-size", defaults.FieldOomScoreAdj: "--oom-score-adj",
 	defaults.FieldLogConfig: "--log-opt", defaults.FieldReadonlyRootfs: "--read-only", defaults.FieldRuntime: "--runtime",
 	defaults.FieldCgroupParent: "--cgroup-parent", defaults.FieldMountReadOnly: ":ro",
 	defaults.FieldMountPropagation: "the propagation (bind-propagation=, or :shared in -v)",

@@ -102,6 +102,10 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 			r.CPUPeriod, err = number(o, parseInt)
 		case "pids-limit":
 			r.PidsLimit, err = number(o, parseInt)
+		case "shm-size":
+			r.ShmSize, err = number(o, memBytes)
+		case "oom-score-adj":
+			r.OomScoreAdj, err = number(o, parseInt)
 		case "log-driver":
 			r.LogDriver = str(o)
 		case "log-opt":
