@@ -34,8 +34,11 @@ func TestCommandsBeyondRun(t *testing.T) {
 		{name: "create with a restart policy and a swappable source", req: defaults.Request{Kind: defaults.KindCreate,
 			RestartPolicy: str("always", "--restart always"), Mounts: []defaults.Mount{swappable}},
 			rules: []string{"swappable-mounts"}, added: nil},
-		{name: "create with restart=no and a swappable source", req: defaults.Request{Kind: defaults.KindCreate,
-			RestartPolicy: str("no", "--restart no"), Mounts: []defaults.Mount{swappable}}, rules: []string{}},
+		// Without a restart policy the door marks only what another user could swap: refused.
+		{name: "create with restart=no and a source another user can swap", req: defaults.Request{Kind: defaults.KindCreate,
+			RestartPolicy: str("no", "--restart no"), Mounts: []defaults.Mount{swappable}}, rules: []string{"swappable-mounts"}},
+		{name: "create with restart=no and an unmarked source", req: defaults.Request{Kind: defaults.KindCreate,
+			RestartPolicy: str("no", "--restart no"), Mounts: []defaults.Mount{{Type: "bind", Source: "/srv/app", Target: "/a", From: "-v /srv/app:/a"}}}, rules: []string{}},
 		{name: "create with a restart policy and a safe source", req: defaults.Request{Kind: defaults.KindCreate,
 			RestartPolicy: str("unless-stopped", "--restart unless-stopped"), Mounts: []defaults.Mount{safe}}, rules: []string{}},
 		{name: "update sets a restart policy beside a swappable source", req: defaults.Request{Kind: defaults.KindUpdate,

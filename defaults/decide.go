@@ -119,6 +119,9 @@ func Decide(in Input) Decision {
 		d.resources()
 		d.logging()
 		d.runtimeRules()
+		if rp := d.r.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+			d.swappable() // what the door marked: sources another user can swap
+		}
 	}
 	d.restartPolicy()
 	return d.finish()

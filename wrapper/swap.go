@@ -17,10 +17,42 @@ import (
 // returns "" when only root can change what the path names, and an error when the path cannot
 // be walked (which the caller treats as swappable: fail closed).
 func Swappable(p string) (string, error) {
-	return swappable(filepath.Clean("/"+p), 0)
+	return swappable(filepath.Clean("/"+p), 0, writers)
 }
 
-func swappable(p string, links int) (string, error) {
+// SwappableByOthers is Swappable for someone other than root and the user running sdocker: a
+// user who swaps their own directories for links gains nothing they could not have with docker
+// itself, but another user who can swap one attacks them.
+func SwappableByOthers(p string) (string, error) {
+	return swappable(filepath.Clean("/"+p), 0, othersWriters)
+}
+
+// othersWriters names who other than root and this user can rename or replace entry in dir.
+func othersWriters(path string, dir, entry os.FileInfo, missing bool) string {
+	st, ok := dir.Sys().(*syscall.Stat_t)
+	if !ok {
+		return path + " cannot be examined"
+	}
+	me := uint32(os.Geteuid())
+	if st.Uid != 0 && st.Uid != me {
+		return fmt.Sprintf("%s is owned by uid %d", path, st.Uid)
+	}
+	mode := dir.Mode()
+	if mode&os.ModeSticky != 0 && !missing {
+		if es, ok := entry.Sys().(*syscall.Stat_t); ok && (es.Uid == 0 || es.Uid == me) {
+			return "" // a sticky directory: only the entry's owner (or root) may replace it
+		}
+	}
+	switch {
+	case mode.Perm()&0o002 != 0:
+		return path + " is writable by everyone"
+	case mode.Perm()&0o020 != 0 && st.Gid != 0:
+		return fmt.Sprintf("%s is writable by group %d", path, st.Gid)
+	}
+	return ""
+}
+
+func swappable(p string, links int, writers func(string, os.FileInfo, os.FileInfo, bool) string) (string, error) {
 	cur := "/"
 	rest := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for len(rest) > 0 {

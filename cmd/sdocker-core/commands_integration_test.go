@@ -90,7 +90,17 @@ func TestStartRechecksWhatTheDaemonWillMount(t *testing.T) {
 	os.MkdirAll(filepath.Join(home, "data"), 0o755)
 	os.Chown(home, 65534, 65534)
 	userSrc := filepath.Join(home, "data")
-	c := createdContainer(t, "-v", userSrc+":/data")
+	// sdocker creates no such container: another user could swap the source before the mount.
+	if r := sdocker(t, append(append([]string{"create"}, labelled()...), "-v", userSrc+":/data", testImage, "sleep")...); r.code != 125 ||
+		!strings.Contains(r.stderr, "rule swappable-mounts") || !strings.Contains(r.stderr, "owned by uid 65534") {
+		t.Fatalf("create with a bind under another user's directory: %+v, want a refusal (rule swappable-mounts)", r)
+	}
+	// One made around sdocker (plain docker) is refused at start.
+	out, err := exec.Command("docker", append(append([]string{"create"}, labelled()...), "-v", userSrc+":/data", testImage, "sleep")...).Output()
+	if err != nil {
+		t.Fatalf("docker create: %v", err)
+	}
+	c := strings.TrimSpace(string(out))
 	if r := sdocker(t, "start", c); r.code != 125 || !strings.Contains(r.stderr, "rule swappable-mounts") || !strings.Contains(r.stderr, "owned by uid 65534") || running(t, c) {
 		t.Fatalf("start with a bind under a user's directory: %+v, want a refusal (rule swappable-mounts)", r)
 	}

@@ -88,6 +88,12 @@ func forward(argv []string, e env) error {
 			if err := wrapper.MarkSwappable(in.Request.Mounts, swapCheck(ep)); err != nil {
 				return err
 			}
+		} else if ep.Local() {
+			// Between this check and the daemon's mount, another user must not be able to swap
+			// a source for a link (the user's own directories are theirs to change).
+			if err := wrapper.MarkSwappable(in.Request.Mounts, wrapper.SwappableByOthers); err != nil {
+				return err
+			}
 		}
 	}
 	d := defaults.Decide(in)
