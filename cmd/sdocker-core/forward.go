@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -216,17 +215,7 @@ func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, 
 	if err != nil {
 		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
-	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver, DefaultRuntime: info.DefaultRuntime,
-		DataRoot: info.DockerRootDir, RecursiveReadOnly: majorVersion(info.ServerVersion) >= 25}
-	if sc, ok := info.SecurityOption("seccomp"); ok {
-		switch sc["profile"] {
-		case "default", "builtin", "":
-			f.SeccompBuiltin = true
-		}
-	} else {
-		f.SeccompBuiltin = true // no seccomp on this daemon: nothing a profile could change
-	}
-	return f, nil
+	return wrapper.FactsFromInfo(info), nil
 }
 
 // pinProfile keeps a checked seccomp profile in the cache directory, named by its content.
@@ -301,8 +290,3 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
 }
 
-// majorVersion reads the major number of a daemon version ("20.10.24+dfsg1" → 20).
-func majorVersion(v string) int {
-	n, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
-	return n
-}

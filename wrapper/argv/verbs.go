@@ -4,7 +4,7 @@ package argv
 // docker's commands of the same name stay reachable with a global flag in front
 // (`sdocker -D version` is docker's). `completion` is sdocker's: its scripts complete sdocker's
 // verbs and hand every other word to docker's own completion.
-var Verbs = []string{"audit", "completion", "diagnose", "explain", "policy", "scan", "tls", "verify", "version"}
+var Verbs = []string{"audit", "authz", "completion", "daemon", "diagnose", "explain", "policy", "scan", "tls", "verify", "version"}
 
 // IsVerb reports whether name is one of sdocker's own verbs.
 func IsVerb(name string) bool {
