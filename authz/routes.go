@@ -189,6 +189,9 @@ func (d *Door) connect(ctx context.Context, c *Call) *Denial {
 	var keep []defaults.Violation
 	for _, v := range dec.Violations {
 		if v.Field == defaults.FieldNetworkMode {
+			if v.Rule == defaults.RuleNetwork {
+				v.Hint = "connect the container to a user-defined network instead"
+			}
 			keep = append(keep, v)
 		}
 	}

@@ -289,4 +289,3 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 		"would be root on that host; use --tlsverify with certificates from `sdocker tls init` (or DOCKER_TLS_VERIFY=1), "+
 		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
 }
-
