@@ -37,6 +37,9 @@ type HardenChange struct {
 
 // HardenResult is the merged configuration and what changed.
 type HardenResult struct {
+	// Before is the current daemon.json encoded as Config is (indented, keys sorted), for a
+	// diff that shows only what changed.
+	Before  []byte
 	Config  []byte // the new daemon.json, indented, keys sorted
 	Changes []HardenChange
 }
@@ -60,6 +63,13 @@ func Harden(current []byte, o HardenOptions) (HardenResult, error) {
 		}
 	}
 	var res HardenResult
+	if len(cfg) > 0 {
+		before, err := json.MarshalIndent(cfg, "", "  ")
+		if err != nil {
+			return HardenResult{}, fmt.Errorf("encoding daemon.json: %w", err)
+		}
+		res.Before = append(before, '\n')
+	}
 	set := func(key string, v any, why string) {
 		was, had := cfg[key]
 		if had && jsonEqual(was, v) {
@@ -213,12 +223,12 @@ func LineDiff(a, b []byte) string {
 		case i < n && j < m && x[i] == y[j]:
 			out.WriteString("  " + x[i] + "\n")
 			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			out.WriteString("+ " + y[j] + "\n")
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			out.WriteString("- " + x[i] + "\n")
 			i++
+		default:
+			out.WriteString("+ " + y[j] + "\n")
+			j++
 		}
 	}
 	return out.String()

@@ -101,7 +101,7 @@ func (o *hardenOptions) Run(e env) error {
 		fmt.Fprintf(e.stdout, "%s already has every setting sdocker daemon harden applies.\n", o.config)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "--- %s\n+++ %s (hardened)\n%s\n", o.config, o.config, audit.LineDiff(current, res.Config))
+	fmt.Fprintf(e.stdout, "--- %s (keys sorted)\n+++ %s (hardened)\n%s\n", o.config, o.config, audit.LineDiff(res.Before, res.Config))
 	for _, c := range res.Changes {
 		when := "reload (SIGHUP) or restart"
 		if c.Restart {
