@@ -29,7 +29,7 @@ type authzPlugin struct {
 }
 
 // startAuthz starts `sdocker authz` under a fresh name, asking daemonSock for the daemon's facts.
-func startAuthz(t *testing.T, daemonSock string, extra ...string) *authzPlugin {
+func startAuthz(t testing.TB, daemonSock string, extra ...string) *authzPlugin {
 	t.Helper()
 	b := make([]byte, 4)
 	rand.Read(b)
@@ -93,7 +93,7 @@ func (d *testDaemon) tryDocker(args ...string) (string, bool) {
 }
 
 // api makes one Engine API request on the daemon's socket.
-func (d *testDaemon) api(t *testing.T, method, path string, body []byte) (int, string) {
+func (d *testDaemon) api(t testing.TB, method, path string, body []byte) (int, string) {
 	t.Helper()
 	c := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var nd net.Dialer
