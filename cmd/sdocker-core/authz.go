@@ -110,6 +110,9 @@ func (o *authzOptions) Run(e env) error {
 	}()
 	fmt.Fprintf(e.stderr, "sdocker authz: serving the authorization plugin %q on %s (policy %s)\n",
 		strings.TrimSuffix(filepath.Base(sock), ".sock"), sock, p.Source)
+	if err := notifyReady(e.getenv("NOTIFY_SOCKET")); err != nil {
+		fmt.Fprintf(e.stderr, "sdocker authz: warning: telling systemd it is ready: %v\n", err)
+	}
 	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving the authorization plugin: %w", err)
 	}
@@ -158,4 +161,22 @@ func (c pullChecker) CheckPull(ctx context.Context, ref string) error {
 		return fmt.Errorf("%s: %w", sr.name, err)
 	}
 	return nil
+}
+
+// notifyReady tells systemd (Type=notify) that the plugin listens, so that dockerd, ordered
+// after it, finds it at start. No NOTIFY_SOCKET: not run by systemd, nothing to say.
+func notifyReady(socket string) error {
+	if socket == "" {
+		return nil
+	}
+	if strings.HasPrefix(socket, "@") {
+		socket = "\x00" + socket[1:] // an abstract socket
+	}
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: socket, Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Write([]byte("READY=1"))
+	return err
 }
