@@ -24,16 +24,21 @@ type Daemon interface {
 	Info(ctx context.Context) (wrapper.Info, error)
 }
 
-// Images checks the policy's image rules for a pull: nil allows it, an error says why not.
+// Images checks the policy's signature rules: nil allows the image, an error says why not.
 type Images interface {
+	// CheckPull checks the image a pull names, on its registry.
 	CheckPull(ctx context.Context, ref string) error
+	// CheckCreate checks the image a create names as the daemon has it: by its repo digest, or
+	// by the names the daemon knows an image ID by. An image with no repo digest (loaded,
+	// imported or built here, then tagged under a signed name) fails a signature rule.
+	CheckCreate(ctx context.Context, image string) error
 }
 
 // Options configure a Door.
 type Options struct {
 	Policy *defaults.Policy
 	Daemon Daemon
-	// Images checks pulls; nil refuses a pull that an image rule asks a signature or scan of.
+	// Images checks pulls and creates; nil refuses those an image rule asks a signature of.
 	Images Images
 	// Sockets are the unix sockets the guarded daemon listens on: binds of them are denied
 	// whatever they are called.

@@ -37,9 +37,16 @@ func (f fakeDaemon) Get(_ context.Context, path string, out any) error {
 	return f.get(path, out)
 }
 
-type fakeImages struct{ check func(ref string) error }
+type fakeImages struct{ check, create func(ref string) error }
 
 func (f fakeImages) CheckPull(_ context.Context, ref string) error { return f.check(ref) }
+
+func (f fakeImages) CheckCreate(_ context.Context, image string) error {
+	if f.create == nil {
+		return nil
+	}
+	return f.create(image)
+}
 
 func policy(t *testing.T, yaml string) *defaults.Policy {
 	t.Helper()
@@ -239,5 +246,25 @@ func TestProtocol(t *testing.T) {
 	}
 	if got := call("/AuthZPlugin.AuthZRes", req); got["Allow"] != true {
 		t.Errorf("AuthZRes: %v", got)
+	}
+}
+
+func TestCreateChecksTheImage(t *testing.T) {
+	p := policy(t, "version: 1\nimages:\n  - match: \"reg.example/team/**\"\n    signature: {keys: [/k.pub]}\n")
+	images := fakeImages{create: func(image string) error {
+		if image == "reg.example/team/loaded:1" {
+			return errors.New("it has no repo digest")
+		}
+		return nil
+	}}
+	body := func(image string) string { return strings.Replace(hardened, `"Image":"img"`, `"Image":"`+image+`"`, 1) }
+	if r := door(t, authz.Options{Policy: p, Images: images}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/loaded:1"))); r.Allow || !strings.Contains(r.Msg, "no repo digest") {
+		t.Errorf("an unsigned local image under a signed name: %+v", r)
+	}
+	if r := door(t, authz.Options{Policy: p, Images: images}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/app:1"))); !r.Allow {
+		t.Errorf("a verified image denied: %s", r.Msg)
+	}
+	if r := door(t, authz.Options{Policy: p}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/app:1"))); r.Allow {
+		t.Error("a create under a signature rule allowed with no image checker")
 	}
 }

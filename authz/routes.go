@@ -89,7 +89,20 @@ func (d *Door) create(ctx context.Context, c *Call) *Denial {
 		body.Config = &container.Config{}
 	}
 	dec, err := d.decide(ctx, engineapi.CreateRequest(body.Config, body.HostConfig, body.NetworkingConfig))
-	return d.verdict(c, dec, err)
+	if den := d.verdict(c, dec, err); den != nil {
+		return den
+	}
+	image := body.Config.Image
+	if d.o.Images == nil {
+		if r := d.o.Policy.ImageRule(image); r != nil && r.Signature.Required {
+			return deny("signature", "sdocker: refused creating a container of %s (rule %q at line %d): the authorization plugin has no image checker; to allow it, start sdocker authz with sdocker-verify beside it", image, r.Match, r.Line)
+		}
+		return nil
+	}
+	if err := d.o.Images.CheckCreate(ctx, image); err != nil {
+		return deny("signature", "sdocker: refused creating a container of Image=%s: %v", image, err)
+	}
+	return nil
 }
 
 func (d *Door) exec(ctx context.Context, c *Call) *Denial {

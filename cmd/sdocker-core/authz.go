@@ -84,7 +84,7 @@ func (o *authzOptions) Run(e env) error {
 	if err != nil {
 		return err
 	}
-	opts := authz.Options{Policy: p, Daemon: eng, Images: pullChecker{e: e, p: p}, Local: ep.Local(), Timeout: o.timeout,
+	opts := authz.Options{Policy: p, Daemon: eng, Images: imageChecker{e: e, p: p, eng: eng}, Local: ep.Local(), Timeout: o.timeout,
 		Log: e.stderr, InsecureAllow: allow}
 	if s, ok := strings.CutPrefix(ep.Host, "unix://"); ok {
 		opts.Sockets = []string{s}
@@ -144,14 +144,36 @@ func listenUnix(path string) (net.Listener, error) {
 	return l, nil
 }
 
-// pullChecker checks a pull's signature rule through sdocker-verify, with the policy the door
-// was started with.
-type pullChecker struct {
-	e env
-	p *defaults.Policy
+// imageChecker checks signature rules through sdocker-verify, with the policy the door was
+// started with, as the CLI door checks them.
+type imageChecker struct {
+	e   env
+	p   *defaults.Policy
+	eng *wrapper.Engine
 }
 
-func (c pullChecker) CheckPull(ctx context.Context, ref string) error {
+// CheckCreate judges the image of a create as sdocker create would: an image ID by the names
+// the daemon knows it by, a local image by its repo digest, one with none by
+// signature.unverifiable_local. It prints what it verified to the log, as the CLI door does.
+func (c imageChecker) CheckCreate(ctx context.Context, image string) error {
+	inv := &wrapper.Invocation{Command: "create"}
+	t, err := ruleTarget(ctx, c.p, inv, c.eng, image, false)
+	if err != nil {
+		return err
+	}
+	sr, err := signatureRule(c.p, c.p.ImageRule(t.name), t.name, false)
+	if err != nil || sr == nil {
+		return err
+	}
+	if !t.verifiable {
+		_, err = localOnly(c.e, c.p, t.name, sr)
+	} else {
+		_, err = checkSignature(ctx, c.e, c.p, inv, c.eng, sr, t.name)
+	}
+	return err
+}
+
+func (c imageChecker) CheckPull(ctx context.Context, ref string) error {
 	sr, err := signatureRule(c.p, c.p.ImageRule(ref), ref, false)
 	if err != nil || sr == nil {
 		return err

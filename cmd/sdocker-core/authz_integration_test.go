@@ -124,7 +124,12 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(tmp) })
 	factsSock := filepath.Join(tmp, "d.sock")
-	p := startAuthz(t, factsSock)
+	// The default policy, and a signature rule for one repository.
+	key := filepath.Join(tmp, "team.pub")
+	os.WriteFile(key, []byte("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n"), 0o644)
+	pol := filepath.Join(tmp, "policy.yaml")
+	os.WriteFile(pol, []byte("version: 1\nimages:\n  - match: \"sdocker-test/signed/**\"\n    signature: {keys: ["+key+"]}\n"), 0o644)
+	p := startAuthz(t, factsSock, "--policy", pol)
 	cfg := hardenedConfig(t, p.name)
 	// icc=false needs iptables, which a test daemon leaves to the host's own daemon.
 	delete(cfg, "icc")
@@ -165,6 +170,17 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Plain docker with every setting sdocker adds passes; the same under a name whose rule asks
+	// for a signature does not, when the image was loaded or tagged here.
+	flags := []string{"create", "--network", "sdocker", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--memory", "1g",
+		"--cpus", "1", "--pids-limit", "512", "--cgroupns", "private", "--log-opt", "max-size=10m", "--log-opt", "max-file=3"}
+	if out, ok := d.tryDocker(append(flags, testImage)...); !ok {
+		t.Errorf("plain docker with the hardening sdocker adds was denied: %s", out)
+	}
+	d.docker(t, "tag", testImage, "sdocker-test/signed/app:1")
+	if out, ok := d.tryDocker(append(flags, "sdocker-test/signed/app:1")...); ok || !strings.Contains(out, "no repo digest") {
+		t.Errorf("an unsigned image tagged under a signed name: %q, want a denial", out)
 	}
 	if out, ok := d.tryDocker("exec", "hardened", "/ctr", "say", "in", "", "0"); !ok || out != "in" {
 		t.Errorf("a plain exec was not let through: %q", out)
