@@ -95,6 +95,8 @@ func TestRequests(t *testing.T) {
 		{"unversioned create", post("/containers/create", hardened), ""},
 		{"privileged create", post("/v1.41/containers/create", strings.Replace(hardened, `"CapDrop"`, `"Privileged":true,"CapDrop"`, 1)), "HostConfig.Privileged=true (rule privileged)"},
 		{"create lacking the hardening", post("/v1.41/containers/create", `{"Image":"img","HostConfig":{"NetworkMode":"sdocker"}}`), "HostConfig.CapDrop lacks ALL"},
+		{"HostConfig fields at the top level", post("/v1.41/containers/create", `{"Image":"img","Privileged":true,"Binds":["/:/host"]}`), "rule privileged"},
+		{"top level beside a hardened HostConfig", post("/v1.41/containers/create", strings.Replace(hardened, `"Image":"img"`, `"Image":"img","Privileged":true`, 1)), ""},
 		{"path with dots and slashes", post("/v1.41//containers/./create", `{"Image":"img","HostConfig":{"Privileged":true}}`), "rule privileged"},
 		{"escaped slash", post("/v1.41/containers%2Fcreate", `{"Image":"img","HostConfig":{"Privileged":true}}`), "rule privileged"},
 		{"lower-case method", authz.Request{RequestMethod: "post", RequestURI: "/containers/create", RequestBody: []byte(`{"HostConfig":{"Privileged":true}}`)}, "rule privileged"},

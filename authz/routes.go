@@ -81,18 +81,16 @@ func (d *Door) verdict(c *Call, dec defaults.Decision, err error) *Denial {
 }
 
 func (d *Door) create(ctx context.Context, c *Call) *Denial {
-	var body container.CreateRequest
-	if den := decodeBody(c, &body); den != nil {
-		return den
+	// Decoded as dockerd decodes it: HostConfig fields at the body's top level count too.
+	cfg, hc, nc, err := engineapi.DecodeCreate(c.Req.RequestBody)
+	if err != nil {
+		return deny("body", "sdocker: refused %s %s (rule body): its JSON body cannot be read (%v); to allow it, send a valid body", c.Req.RequestMethod, c.Path, err)
 	}
-	if body.Config == nil {
-		body.Config = &container.Config{}
-	}
-	dec, err := d.decide(ctx, engineapi.CreateRequest(body.Config, body.HostConfig, body.NetworkingConfig))
+	dec, err := d.decide(ctx, engineapi.CreateRequest(cfg, hc, nc))
 	if den := d.verdict(c, dec, err); den != nil {
 		return den
 	}
-	image := body.Config.Image
+	image := cfg.Image
 	if d.o.Images == nil {
 		if r := d.o.Policy.ImageRule(image); r != nil && r.Signature.Required {
 			return deny("signature", "sdocker: refused creating a container of %s (rule %q at line %d): the authorization plugin has no image checker; to allow it, start sdocker authz with sdocker-verify beside it", image, r.Match, r.Line)

@@ -197,6 +197,11 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 	if out, ok := d.tryDocker("inspect", "bigpriv"); ok {
 		t.Errorf("the 1.1 MiB privileged container exists: %s", out)
 	}
+	// HostConfig's fields at the body's top level, which dockerd 20.10 still applies.
+	code, body = d.api(t, "POST", "/v1.41/containers/create?name=toplevel", []byte(`{"Image":"`+testImage+`","Privileged":true,"NetworkMode":"sdocker"}`))
+	if code != http.StatusForbidden || !strings.Contains(body, "rule privileged") {
+		t.Errorf("privileged at the body's top level: %d %s, want a denial", code, body)
+	}
 	// A HostConfig on start (API before 1.24) is not judged: denied.
 	code, body = d.api(t, "POST", "/v1.23/containers/hardened/start", []byte(`{"Privileged":true}`))
 	if code != http.StatusForbidden || !strings.Contains(body, "HostConfig given on start") {
