@@ -46,7 +46,6 @@ func startAuthz(t testing.TB, daemonSock string, extra ...string) *authzPlugin {
 		p.stop()
 		os.Remove(p.sock)
 		if t.Failed() {
-			t.Logf("sdocker authz log:\n%s", p.log)
 		}
 	})
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -76,9 +75,9 @@ func (p *authzPlugin) stop() {
 }
 
 // hardenedConfig is `sdocker daemon harden --dry-run` of an empty configuration with the plugin.
-func hardenedConfig(t *testing.T, plugin string) map[string]any {
+func hardenedConfig(t *testing.T, plugin string, extra ...string) map[string]any {
 	t.Helper()
-	r := sdocker(t, "daemon", "harden", "--config", filepath.Join(t.TempDir(), "daemon.json"), "--dry-run", "--authz-plugin", plugin)
+	r := sdocker(t, append([]string{"daemon", "harden", "--config", filepath.Join(t.TempDir(), "daemon.json"), "--dry-run", "--authz-plugin", plugin}, extra...)...)
 	var cfg map[string]any
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cfg) != nil {
 		t.Fatalf("sdocker daemon harden --dry-run: %+v", r)
@@ -130,10 +129,15 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 	pol := filepath.Join(tmp, "policy.yaml")
 	os.WriteFile(pol, []byte("version: 1\nimages:\n  - match: \"sdocker-test/signed/**\"\n    signature: {keys: ["+key+"]}\n"), 0o644)
 	p := startAuthz(t, factsSock, "--policy", pol)
-	cfg := hardenedConfig(t, p.name)
+	// TLS with client verification from sdocker tls init, on a TCP port given on the command line.
+	tlsDir := filepath.Join(tmp, "tls")
+	if r := sdocker(t, "tls", "init", "--dir", tlsDir, "--ip", "127.0.0.1"); r.code != 0 {
+		t.Fatalf("sdocker tls init: %+v", r)
+	}
+	cfg := hardenedConfig(t, p.name, "--tls", tlsDir)
 	// icc=false needs iptables, which a test daemon leaves to the host's own daemon.
 	delete(cfg, "icc")
-	d := startDaemon(t, cfg, false, "-H", "unix://"+factsSock)
+	d := startDaemon(t, cfg, true, "-H", "unix://"+factsSock)
 	denied := "authorization denied by plugin " + p.name
 
 	// sdocker's own hardened run passes the plugin.
@@ -213,9 +217,19 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 		t.Errorf("plugin pull: %d %s, want a denial naming --insecure-allow=plugins", code, body)
 	}
 
+	// Over TLS, the decision log names the client certificate's user.
+	tlsOut, err := exec.Command("docker", "-H", d.tcp, "--tlsverify", "--tlscacert", filepath.Join(tlsDir, "ca.pem"), "--tlscert", filepath.Join(tlsDir, "client", "cert.pem"),
+		"--tlskey", filepath.Join(tlsDir, "client", "key.pem"), "create", "--network", "sdocker", "--privileged", testImage).CombinedOutput()
+	if err == nil || !strings.Contains(string(tlsOut), denied) {
+		t.Errorf("privileged create over TLS: %q, want a denial", tlsOut)
+	}
+	if !strings.Contains(p.log.String(), "user sdocker-client (TLS): POST") {
+		t.Errorf("the decision log does not name the TLS client:\n%s", p.log)
+	}
+
 	// The audit of this daemon has none of the findings harden fixes.
 	fs, _ := runAudit(t, "none", "-H", d.host())
-	for _, id := range []string{"CIS-2.12", "CIS-2.14", "CIS-2.15", "SD-LOG-ROTATION"} {
+	for _, id := range []string{"CIS-2.7", "CIS-2.12", "CIS-2.14", "CIS-2.15", "SD-LOG-ROTATION"} {
 		if f, ok := findingFor(fs, id, "daemon"); ok {
 			t.Errorf("audit of the hardened daemon reports %s: %+v", id, f)
 		}
@@ -232,5 +246,4 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 		t.Fatalf("create with the plugin down succeeded: %s", out)
 	}
 	t.Logf("with the plugin down, create failed after %s: %s", time.Since(start).Round(time.Millisecond), out)
-	t.Logf("sdocker authz log:\n%s", p.log)
 }
