@@ -46,6 +46,7 @@ func startAuthz(t testing.TB, daemonSock string, extra ...string) *authzPlugin {
 		p.stop()
 		os.Remove(p.sock)
 		if t.Failed() {
+			t.Logf("sdocker authz log:\n%s", p.log)
 		}
 	})
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
