@@ -1,8 +1,10 @@
 package engineapi_test
 
 import (
+	"encoding/json"
 	"testing"
 
+	"sdocker/defaults"
 	"sdocker/engineapi"
 )
 
@@ -29,5 +31,17 @@ func TestDecodeCreateAsDockerdDoes(t *testing.T) {
 				t.Fatalf("image %q, host config %+v", cfg.Image, hc)
 			}
 		})
+	}
+}
+
+// A create that carries its own seccomp profile, checked, lacks nothing in require mode: the
+// addition that pins the checked copy is the request's own setting.
+func TestRequireModeAcceptsACheckedInlineProfile(t *testing.T) {
+	body, _ := json.Marshal(map[string]any{"Image": "img", "HostConfig": map[string]any{
+		"SecurityOpt": []string{"seccomp=" + string(defaults.MobySeccompProfile())}}})
+	for _, v := range decideBody(t, string(body), true).Violations {
+		if v.Rule == defaults.RuleSeccomp {
+			t.Errorf("seccomp violation for Moby's own profile: %+v", v)
+		}
 	}
 }
