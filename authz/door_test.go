@@ -97,6 +97,7 @@ func TestRequests(t *testing.T) {
 		{"create lacking the hardening", post("/v1.41/containers/create", `{"Image":"img","HostConfig":{"NetworkMode":"sdocker"}}`), "HostConfig.CapDrop lacks ALL"},
 		{"HostConfig fields at the top level", post("/v1.41/containers/create", `{"Image":"img","Privileged":true,"Binds":["/:/host"]}`), "rule privileged"},
 		{"top level beside a hardened HostConfig", post("/v1.41/containers/create", strings.Replace(hardened, `"Image":"img"`, `"Image":"img","Privileged":true`, 1)), ""},
+		{"default bridge", post("/v1.41/containers/create", strings.Replace(hardened, `"NetworkMode":"sdocker"`, `"NetworkMode":"default"`, 1)), `set HostConfig.NetworkMode to "sdocker"`},
 		{"path with dots and slashes", post("/v1.41//containers/./create", `{"Image":"img","HostConfig":{"Privileged":true}}`), "rule privileged"},
 		{"escaped slash", post("/v1.41/containers%2Fcreate", `{"Image":"img","HostConfig":{"Privileged":true}}`), "rule privileged"},
 		{"lower-case method", authz.Request{RequestMethod: "post", RequestURI: "/containers/create", RequestBody: []byte(`{"HostConfig":{"Privileged":true}}`)}, "rule privileged"},

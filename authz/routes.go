@@ -67,6 +67,10 @@ func (d *Door) verdict(c *Call, dec defaults.Decision, err error) *Denial {
 	}
 	den := &Denial{}
 	for _, v := range dec.Violations {
+		if v.Rule == defaults.RuleNetwork && v.Field == defaults.FieldNetworkMode && !v.Missing && c.Path == "/containers/create" {
+			// Leaving the network out is what sdocker run allows; here it is a missing setting.
+			v.Hint = fmt.Sprintf("set {NetworkMode} to %q (sdocker run does) or another user-defined network", d.o.Policy.Runtime.Network.Default)
+		}
 		den.Lines = append(den.Lines, "sdocker: "+Line(v))
 		den.Rules = append(den.Rules, string(v.Rule))
 	}
