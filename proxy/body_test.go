@@ -46,6 +46,9 @@ func TestBodiesJudgedWhateverTheirFraming(t *testing.T) {
 		{"duplicate HostConfig", fmt.Sprintf(`{"Image":%q,"HostConfig":{},"hostconfig":{"Privileged":true}}`, image), false, "", 400, "appears twice"},
 		{"duplicate nested", fmt.Sprintf(`{"Image":%q,"HostConfig":{"Privileged":false,"Privileged":true}}`, image), false, "", 400, "appears twice"},
 		{"lower-case keys", fmt.Sprintf(`{"image":%q,"hostconfig":{"privileged":true}}`, image), false, "", 403, "rule privileged"},
+		// dockerd honours HostConfig's fields at the top level of a body that has no HostConfig.
+		{"HostConfig fields at the top level", fmt.Sprintf(`{"Image":%q,%s,"Privileged":true}`, image, labels("top")), false, "", 403, "rule privileged"},
+		{"a top-level MemorySwap beside a HostConfig", fmt.Sprintf(`{"Image":%q,%s,"MemorySwap":-1,"HostConfig":{"Memory":1073741824}}`, image, labels("topswap")), false, "", 403, "rule resources"},
 		{"unclean path", privileged("unclean"), false, "/v1.41/containers/./create", 400, "clean form"},
 		{"double slash", privileged("slash"), false, "/v1.41//containers/create", 400, "clean form"},
 		{"old API version", privileged("old"), false, "/v1.23/containers/create", 400, "API version"},

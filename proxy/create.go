@@ -21,10 +21,13 @@ func readCreate(b []byte) (defaults.Request, error) {
 	if err := decodeStrict(b, &cr); err != nil {
 		return defaults.Request{}, err
 	}
-	if cr.Config == nil {
-		cr.Config = &container.Config{}
+	// Read as dockerd reads it: HostConfig's fields at the top level count too (20.10 creates a
+	// privileged container from {"Image":…,"Privileged":true}).
+	cfg, hc, nc, err := engineapi.DecodeCreate(b)
+	if err != nil {
+		return defaults.Request{}, err
 	}
-	req := engineapi.CreateRequest(cr.Config, cr.HostConfig, cr.NetworkingConfig)
+	req := engineapi.CreateRequest(cfg, hc, nc)
 	var nets []defaults.Val[string]
 	for _, n := range req.Networks {
 		if n.Value != "default" {

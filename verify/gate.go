@@ -61,6 +61,16 @@ type GateEnv struct {
 // of the one asked for (repo@sha256:… or an image ID), or "" to keep it. What it says along the
 // way (the verified digest and signers, the scan summary, warnings) goes to env.Out.
 func Gate(ctx context.Context, env GateEnv, req GateRequest) (string, error) {
+	return gate(ctx, env, req, true)
+}
+
+// GateSignatures applies the signature part of the gate alone (a door that cannot wait for a
+// scan: the daemon's authorization plugin).
+func GateSignatures(ctx context.Context, env GateEnv, req GateRequest) (string, error) {
+	return gate(ctx, env, req, false)
+}
+
+func gate(ctx context.Context, env GateEnv, req GateRequest, scans bool) (string, error) {
 	typed, p := req.Image, env.Policy
 	dct := req.ContentTrust
 	t, err := ruleTarget(ctx, env, req, typed, dct)
@@ -75,7 +85,7 @@ func Gate(ctx context.Context, env GateEnv, req GateRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	scan := rule != nil && rule.Scan.Required
+	scan := scans && rule != nil && rule.Scan.Required
 	if (sr != nil || scan) && req.Pull && req.AllTags {
 		why := "DOCKER_CONTENT_TRUST"
 		if rule != nil {

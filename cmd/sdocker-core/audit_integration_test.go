@@ -28,7 +28,7 @@ type testDaemon struct {
 func (d *testDaemon) host() string { return "unix://" + d.sock }
 
 // docker runs the real docker CLI against the test daemon.
-func (d *testDaemon) docker(t *testing.T, args ...string) string {
+func (d *testDaemon) docker(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("docker", append([]string{"-H", d.host()}, args...)...).CombinedOutput()
 	if err != nil {
@@ -39,7 +39,7 @@ func (d *testDaemon) docker(t *testing.T, args ...string) string {
 
 // startDaemon starts dockerd with config (written as its --config-file) and extra flags.
 // tcp is "", or "listen" to add -H tcp://127.0.0.1:PORT.
-func startDaemon(t *testing.T, config map[string]any, tcp bool, extra ...string) *testDaemon {
+func startDaemon(t testing.TB, config map[string]any, tcp bool, extra ...string) *testDaemon {
 	t.Helper()
 	requireDaemon(t)
 	if _, err := exec.LookPath("dockerd"); err != nil {
@@ -163,7 +163,7 @@ func unmountUnder(dir string) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

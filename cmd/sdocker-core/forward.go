@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -219,17 +218,7 @@ func askFacts(ctx context.Context, eng *wrapper.Engine, e env) (defaults.Facts, 
 	if err != nil {
 		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
-	f := defaults.Facts{Known: true, AppArmor: info.HasSecurityOption("apparmor"), LogDriver: info.LoggingDriver, DefaultRuntime: info.DefaultRuntime,
-		DataRoot: info.DockerRootDir, RecursiveReadOnly: majorVersion(info.ServerVersion) >= 25}
-	if sc, ok := info.SecurityOption("seccomp"); ok {
-		switch sc["profile"] {
-		case "default", "builtin", "":
-			f.SeccompBuiltin = true
-		}
-	} else {
-		f.SeccompBuiltin = true // no seccomp on this daemon: nothing a profile could change
-	}
-	return f, nil
+	return wrapper.FactsFromInfo(info), nil
 }
 
 // checkTransport refuses a TCP daemon without TLS verification unless the policy allows it.
@@ -249,12 +238,6 @@ func checkTransport(inv *wrapper.Invocation, e env) error {
 	return &wrapper.UsageError{Msg: fmt.Sprintf("refusing to talk to %s (from %s) without TLS verification: anyone on the network path "+
 		"would be root on that host; use --tlsverify with certificates from `sdocker tls init` (or DOCKER_TLS_VERIFY=1), "+
 		"or set daemon.insecure_allow_tcp_without_tls: true in the policy", ep.Host, ep.Source)}
-}
-
-// majorVersion reads the major number of a daemon version ("20.10.24+dfsg1" → 20).
-func majorVersion(v string) int {
-	n, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
-	return n
 }
 
 // logDecision appends the CLI door's decision to the policy's decision log (log.decisions), if

@@ -103,7 +103,7 @@ func cleanupContainers() {
 	exec.Command("docker", "rmi", testImage).Run()
 }
 
-func requireDaemon(t *testing.T) {
+func requireDaemon(t testing.TB) {
 	t.Helper()
 	if daemonErr != nil {
 		testenv.Missing(t, daemonErr.Error())

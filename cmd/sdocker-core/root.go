@@ -30,8 +30,8 @@ func newRoot(e env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(c, err.Error()) })
-	root.AddCommand(newAuditCmd(e), newCompletionCmd(), newComposeCmd(e), newDiagnoseCmd(e), newExplainCmd(e), newPolicyCmd(e),
-		newProxyCmd(e), newScanCmd(e), newTLSCmd(e), newVerifyCmd(e), newVersionCmd(e))
+	root.AddCommand(newAuditCmd(e), newAuthzCmd(e), newCompletionCmd(), newComposeCmd(e), newDaemonCmd(e), newDiagnoseCmd(e),
+		newExplainCmd(e), newPolicyCmd(e), newProxyCmd(e), newScanCmd(e), newTLSCmd(e), newVerifyCmd(e), newVersionCmd(e))
 	return root
 }
 

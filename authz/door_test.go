@@ -1,0 +1,273 @@
+package authz_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"sdocker/authz"
+	"sdocker/defaults"
+	"sdocker/wrapper"
+)
+
+// fakeDaemon answers the door's questions: one func field per method.
+type fakeDaemon struct {
+	info func() (wrapper.Info, error)
+	get  func(path string, out any) error
+}
+
+func (f fakeDaemon) Info(context.Context) (wrapper.Info, error) {
+	if f.info == nil {
+		return wrapper.Info{SecurityOptions: []string{"name=seccomp,profile=default"}, LoggingDriver: "json-file", DefaultRuntime: "runc"}, nil
+	}
+	return f.info()
+}
+
+func (f fakeDaemon) Get(_ context.Context, path string, out any) error {
+	if f.get == nil {
+		return wrapper.ErrNotFound
+	}
+	return f.get(path, out)
+}
+
+type fakeImages struct{ check, create func(ref string) error }
+
+func (f fakeImages) CheckPull(_ context.Context, ref string) error { return f.check(ref) }
+
+func (f fakeImages) CheckCreate(_ context.Context, image string) error {
+	if f.create == nil {
+		return nil
+	}
+	return f.create(image)
+}
+
+func policy(t *testing.T, yaml string) *defaults.Policy {
+	t.Helper()
+	if yaml == "" {
+		yaml = string(defaults.DefaultPolicyYAML())
+	}
+	p, err := defaults.Parse([]byte(yaml), "test policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func door(t *testing.T, o authz.Options) *authz.Door {
+	t.Helper()
+	if o.Policy == nil {
+		o.Policy = policy(t, "")
+	}
+	if o.Daemon == nil {
+		o.Daemon = fakeDaemon{}
+	}
+	d, err := authz.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// hardened is a create body as sdocker's CLI door sends it (docker 28's JSON field names).
+const hardened = `{"Image":"img","HostConfig":{"CapDrop":["ALL"],"CapAdd":["CHOWN","DAC_OVERRIDE","FOWNER","SETGID","SETUID"],` +
+	`"SecurityOpt":["no-new-privileges"],"Memory":1073741824,"NanoCpus":1000000000,"PidsLimit":512,"NetworkMode":"sdocker",` +
+	`"CgroupnsMode":"private","LogConfig":{"Type":"","Config":{"max-size":"10m","max-file":"3"}}}}`
+
+func post(uri, body string) authz.Request {
+	return authz.Request{RequestMethod: "POST", RequestURI: uri, RequestBody: []byte(body),
+		RequestHeaders: map[string]string{"Content-Type": "application/json", "Content-Length": fmt.Sprint(len(body))}}
+}
+
+func TestRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  authz.Request
+		want string // "" allowed, else a fragment of the denial
+	}{
+		{"hardened create", post("/v1.41/containers/create?name=x", hardened), ""},
+		{"unversioned create", post("/containers/create", hardened), ""},
+		{"privileged create", post("/v1.41/containers/create", strings.Replace(hardened, `"CapDrop"`, `"Privileged":true,"CapDrop"`, 1)), "HostConfig.Privileged=true (rule privileged)"},
+		{"create lacking the hardening", post("/v1.41/containers/create", `{"Image":"img","HostConfig":{"NetworkMode":"sdocker"}}`), "HostConfig.CapDrop lacks ALL"},
+		{"HostConfig fields at the top level", post("/v1.41/containers/create", `{"Image":"img","Privileged":true,"Binds":["/:/host"]}`), "rule privileged"},
+		{"top level beside a hardened HostConfig", post("/v1.41/containers/create", strings.Replace(hardened, `"Image":"img"`, `"Image":"img","Privileged":true`, 1)), ""},
+		{"default bridge", post("/v1.41/containers/create", strings.Replace(hardened, `"NetworkMode":"sdocker"`, `"NetworkMode":"default"`, 1)), `set HostConfig.NetworkMode to "sdocker"`},
+		{"path with dots and slashes", post("/v1.41//containers/./create", `{"Image":"img","HostConfig":{"Privileged":true}}`), "rule privileged"},
+		{"escaped slash", post("/v1.41/containers%2Fcreate", `{"Image":"img","HostConfig":{"Privileged":true}}`), "rule privileged"},
+		{"lower-case method", authz.Request{RequestMethod: "post", RequestURI: "/containers/create", RequestBody: []byte(`{"HostConfig":{"Privileged":true}}`)}, "rule privileged"},
+		{"body hidden: 1 MiB or more", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/containers/create",
+			RequestHeaders: map[string]string{"Content-Type": "application/json", "Content-Length": "1153433"}}, "CVE-2026-34040"},
+		{"body hidden: not JSON", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/containers/create",
+			RequestHeaders: map[string]string{"Content-Type": "text/plain"}}, `Content-Type is "text/plain"`},
+		{"body hidden: chunked", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/containers/create",
+			RequestHeaders: map[string]string{"Transfer-Encoding": "chunked"}}, "chunked"},
+		{"no body at all", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/containers/create"}, "rule body"},
+		{"unreadable body", post("/v1.41/containers/create", `{"Image":`), "cannot be read"},
+		{"privileged exec", post("/v1.41/containers/c1/exec", `{"Cmd":["sh"],"Privileged":true}`), "Privileged=true (rule privileged)"},
+		{"plain exec", post("/v1.41/containers/c1/exec", `{"Cmd":["sh"]}`), ""},
+		{"update past the maximum", post("/v1.41/containers/c1/update", `{"Memory":68719476736}`), "Memory=68719476736 (rule resources)"},
+		{"update to no pids limit", post("/v1.41/containers/c1/update", `{"PidsLimit":-1}`), "means unlimited"},
+		{"update within", post("/v1.41/containers/c1/update", `{"Memory":2147483648}`), ""},
+		{"connect to the default bridge", post("/v1.41/networks/bridge/connect", `{"Container":"c1"}`), "rule network"},
+		{"connect to a network of one's own", post("/v1.41/networks/mine/connect", `{"Container":"c1"}`), ""},
+		{"HostConfig on start, API 1.23", post("/v1.23/containers/c1/start", `{"Privileged":true}`), "HostConfig given on start"},
+		{"hidden HostConfig on start, API 1.20", authz.Request{RequestMethod: "POST", RequestURI: "/v1.20/containers/c1/start",
+			RequestHeaders: map[string]string{"Content-Length": "2000000"}}, "HostConfig given on start"},
+		{"start, API 1.41", post("/v1.41/containers/c1/start", ""), ""},
+		{"plugin install", post("/v1.41/plugins/pull?remote=x", `[]`), "--insecure-allow=plugins"},
+		{"plugin settings", post("/v1.41/plugins/p/set", `["m.source=/"]`), "rule plugins"},
+		{"service create", post("/v1.41/services/create", `{}`), "--insecure-allow=swarm"},
+		{"a read", authz.Request{RequestMethod: "GET", RequestURI: "/v1.41/containers/json"}, ""},
+		{"unparsable URI", authz.Request{RequestMethod: "POST", RequestURI: "::"}, "refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := door(t, authz.Options{}).AuthZReq(context.Background(), tc.req)
+			switch {
+			case tc.want == "" && !resp.Allow:
+				t.Fatalf("denied: %s", resp.Msg)
+			case tc.want != "" && resp.Allow:
+				t.Fatalf("allowed, want a denial saying %q", tc.want)
+			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
+				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestInsecureAllow(t *testing.T) {
+	d := door(t, authz.Options{InsecureAllow: map[string]bool{"plugins": true}})
+	if r := d.AuthZReq(context.Background(), post("/plugins/pull?remote=x", `[]`)); !r.Allow {
+		t.Errorf("plugins allowed by --insecure-allow, still denied: %s", r.Msg)
+	}
+	if r := d.AuthZReq(context.Background(), post("/swarm/init", `{}`)); r.Allow {
+		t.Error("swarm init allowed with only plugins let through")
+	}
+}
+
+// The CLI door pins a profile it checked by its bytes: on a daemon whose default is not the
+// built-in profile, sdocker run sends Moby's profile inline, and require mode accepts it.
+func TestInlineProfileOnADaemonWithAnotherDefault(t *testing.T) {
+	d := door(t, authz.Options{Daemon: fakeDaemon{info: func() (wrapper.Info, error) {
+		return wrapper.Info{SecurityOptions: []string{"name=seccomp,profile=/etc/docker/custom.json"}, LoggingDriver: "json-file"}, nil
+	}}})
+	var body map[string]any
+	json.Unmarshal([]byte(hardened), &body)
+	hc := body["HostConfig"].(map[string]any)
+	hc["SecurityOpt"] = []string{"no-new-privileges", "seccomp=" + string(defaults.MobySeccompProfile())}
+	data, _ := json.Marshal(body)
+	if r := d.AuthZReq(context.Background(), post("/v1.41/containers/create", string(data))); !r.Allow {
+		t.Fatalf("sdocker's create with Moby's profile inline denied: %s", r.Msg)
+	}
+	if r := d.AuthZReq(context.Background(), post("/v1.41/containers/create", hardened)); r.Allow || !strings.Contains(r.Msg, "rule seccomp") {
+		t.Fatalf("a create without a profile on that daemon: %+v, want a seccomp denial", r)
+	}
+}
+
+func TestPulls(t *testing.T) {
+	p := policy(t, "version: 1\nimages:\n  - match: \"reg.example/team/**\"\n    signature: {keys: [/k.pub]}\n  - match: \"**\"\n    signature: {required: false}\n")
+	var asked []string
+	images := fakeImages{check: func(ref string) error {
+		asked = append(asked, ref)
+		if strings.Contains(ref, "bad") {
+			return errors.New("no signatures found")
+		}
+		return nil
+	}}
+	for _, tc := range []struct {
+		name, uri, want, asked string
+	}{
+		{"signed", "/v1.41/images/create?fromImage=reg.example%2Fteam%2Fapp&tag=1", "", "reg.example/team/app:1"},
+		{"by digest", "/v1.41/images/create?fromImage=reg.example/team/app&tag=sha256:" + strings.Repeat("a", 64), "", "reg.example/team/app@sha256:" + strings.Repeat("a", 64)},
+		{"unsigned", "/v1.41/images/create?fromImage=reg.example/team/bad&tag=1", "no signatures found", "reg.example/team/bad:1"},
+		{"no rule asks", "/v1.41/images/create?fromImage=busybox&tag=1", "", ""},
+		{"import under a signed name", "/v1.41/images/create?fromSrc=-&repo=reg.example/team/app", "imported image carries no signature", ""},
+		{"import elsewhere", "/v1.41/images/create?fromSrc=-&repo=mine", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asked = nil
+			r := door(t, authz.Options{Policy: p, Images: images}).AuthZReq(context.Background(), authz.Request{RequestMethod: "POST", RequestURI: tc.uri})
+			if (tc.want == "") != r.Allow || !strings.Contains(r.Msg, tc.want) {
+				t.Fatalf("%+v, want %q", r, tc.want)
+			}
+			if got := strings.Join(asked, ","); got != tc.asked {
+				t.Fatalf("checked %q, want %q", got, tc.asked)
+			}
+		})
+	}
+}
+
+func TestADecisionThatDoesNotFinishIsADenial(t *testing.T) {
+	slow := fakeDaemon{info: func() (wrapper.Info, error) { time.Sleep(time.Second); return wrapper.Info{}, nil }}
+	start := time.Now()
+	r := door(t, authz.Options{Daemon: slow, Timeout: 50 * time.Millisecond}).AuthZReq(context.Background(), post("/containers/create", hardened))
+	if r.Allow || !strings.Contains(r.Msg, "did not finish within 50ms") || time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("%+v after %s, want a denial within the timeout", r, time.Since(start))
+	}
+	failing := fakeDaemon{info: func() (wrapper.Info, error) { return wrapper.Info{}, errors.New("connection refused") }}
+	if r := door(t, authz.Options{Daemon: failing}).AuthZReq(context.Background(), post("/containers/create", hardened)); r.Allow {
+		t.Fatal("a create was allowed although the daemon's facts were unknown")
+	}
+}
+
+func TestWarnModeAllowsAndLogs(t *testing.T) {
+	var log bytes.Buffer
+	p := policy(t, "version: 1\nmode: warn\n")
+	r := door(t, authz.Options{Policy: p, Log: &log}).AuthZReq(context.Background(),
+		authz.Request{User: "alice", UserAuthNMethod: "TLS", RequestMethod: "POST", RequestURI: "/containers/create", RequestBody: []byte(`{"HostConfig":{"Privileged":true}}`)})
+	if !r.Allow || !strings.Contains(log.String(), "would have denied") || !strings.Contains(log.String(), "user alice (TLS)") {
+		t.Fatalf("%+v, log %q", r, log.String())
+	}
+}
+
+func TestProtocol(t *testing.T) {
+	srv := httptest.NewServer(authz.Handler(door(t, authz.Options{})))
+	defer srv.Close()
+	call := func(path string, v any) map[string]any {
+		data, _ := json.Marshal(v)
+		resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	if got := fmt.Sprint(call("/Plugin.Activate", nil)["Implements"]); got != "[authz]" {
+		t.Errorf("Activate: %s", got)
+	}
+	// dockerd sends the body base64-encoded, as encoding/json does for []byte.
+	req := map[string]any{"RequestMethod": "POST", "RequestUri": "/v1.41/containers/create", "RequestBody": []byte(`{"HostConfig":{"Privileged":true}}`)}
+	if got := call("/AuthZPlugin.AuthZReq", req); got["Allow"] != false || !strings.Contains(fmt.Sprint(got["Msg"]), "rule privileged") {
+		t.Errorf("AuthZReq: %v", got)
+	}
+	if got := call("/AuthZPlugin.AuthZRes", req); got["Allow"] != true {
+		t.Errorf("AuthZRes: %v", got)
+	}
+}
+
+func TestCreateChecksTheImage(t *testing.T) {
+	p := policy(t, "version: 1\nimages:\n  - match: \"reg.example/team/**\"\n    signature: {keys: [/k.pub]}\n")
+	images := fakeImages{create: func(image string) error {
+		if image == "reg.example/team/loaded:1" {
+			return errors.New("it has no repo digest")
+		}
+		return nil
+	}}
+	body := func(image string) string { return strings.Replace(hardened, `"Image":"img"`, `"Image":"`+image+`"`, 1) }
+	if r := door(t, authz.Options{Policy: p, Images: images}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/loaded:1"))); r.Allow || !strings.Contains(r.Msg, "no repo digest") {
+		t.Errorf("an unsigned local image under a signed name: %+v", r)
+	}
+	if r := door(t, authz.Options{Policy: p, Images: images}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/app:1"))); !r.Allow {
+		t.Errorf("a verified image denied: %s", r.Msg)
+	}
+	if r := door(t, authz.Options{Policy: p}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/app:1"))); r.Allow {
+		t.Error("a create under a signature rule allowed with no image checker")
+	}
+}
