@@ -23,9 +23,28 @@ func (d *decider) mounts() {
 				"mount propagation %s lets mounts made inside the container appear on the host", m.Propagation)
 		}
 	}
+	if d.in.Facts.Known {
+		return
+	}
+	// What only a daemon knows: say so where no daemon was asked (explain).
 	for _, s := range d.r.VolumesFrom {
-		if !d.in.Facts.Known {
-			d.note("volumes: %s inherits another container's mounts, which are checked only against a daemon", s.From)
+		d.note("volumes: %s inherits another container's mounts, which are checked only against a daemon", s.From)
+	}
+	for _, m := range d.r.Mounts {
+		if m.Type == "volume" && m.Source != "" && len(m.Options) == 0 {
+			d.note("volumes: %s names volume %s, which is judged by what it was created as only against a daemon", m.From, m.Source)
+		}
+	}
+	for _, n := range []*Val[string]{d.r.PID, d.r.IPC} {
+		if n != nil && strings.HasPrefix(n.Value, "container:") {
+			d.note("namespaces: %s shares another container's namespace, which is followed to the host's only against a daemon", n.From)
+		}
+	}
+	for _, n := range d.r.Networks {
+		if strings.HasPrefix(n.Value, "container:") {
+			d.note("namespaces: %s shares another container's network, which is followed to the host's only against a daemon", n.From)
+		} else if v := strings.ToLower(n.Value); v != "none" && v != "host" && v != "bridge" && v != "default" {
+			d.note("network: %s is judged by name; whether it is the default bridge or the host's network by another name is known only against a daemon", n.From)
 		}
 	}
 }
