@@ -1,14 +1,10 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 
 	specs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -92,21 +88,9 @@ func (h HelperResolver) Resolve(ctx context.Context, req ResolveRequest) (Resolv
 	if err != nil {
 		return ResolveResponse{}, fmt.Errorf("encoding the resolve request: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, path, "resolve")
-	cmd.Stdin = bytes.NewReader(in)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	runErr := cmd.Run()
 	var resp ResolveResponse
-	if err := json.Unmarshal(out.Bytes(), &resp); err != nil {
-		msg := strings.TrimSpace(errOut.String())
-		if runErr != nil {
-			msg = strings.TrimSpace(runErr.Error() + ": " + msg)
-		}
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			msg = "timed out: " + msg
-		}
-		return ResolveResponse{}, SigErrorf(ClassUnverifiable, "running %s resolve: %s", path, msg)
+	if err := callHelper(ctx, path, []string{"resolve"}, in, &resp); err != nil {
+		return ResolveResponse{}, err
 	}
 	if resp.Error != nil {
 		return resp, resp.Error

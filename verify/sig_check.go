@@ -136,24 +136,9 @@ func (c *SigChecker) runHelper(ctx context.Context, req SigRequest) (SigResponse
 	if err != nil {
 		return SigResponse{}, fmt.Errorf("encoding the verification request: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, path)
-	// The helper lives for one check: collecting garbage only costs it start-up time (a third
-	// of its allocations happen in package init). The limit bounds it all the same.
-	cmd.Env = append(os.Environ(), "GOGC=off", "GOMEMLIMIT=512MiB")
-	cmd.Stdin = bytes.NewReader(in)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	runErr := cmd.Run()
 	var resp SigResponse
-	if err := json.Unmarshal(out.Bytes(), &resp); err != nil {
-		msg := strings.TrimSpace(errOut.String())
-		if runErr != nil {
-			msg = strings.TrimSpace(runErr.Error() + ": " + msg)
-		}
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			msg = "timed out: " + msg
-		}
-		return SigResponse{}, SigErrorf(ClassUnverifiable, "running %s: %s", path, msg)
+	if err := callHelper(ctx, path, nil, in, &resp); err != nil {
+		return SigResponse{}, err
 	}
 	if resp.Error != nil {
 		return resp, resp.Error
@@ -162,4 +147,28 @@ func (c *SigChecker) runHelper(ctx context.Context, req SigRequest) (SigResponse
 		return resp, SigErrorf(ClassUnverifiable, "%s answered with no digest", path)
 	}
 	return resp, nil
+}
+
+// callHelper runs the sdocker-verify helper (with args, e.g. "resolve") on one JSON request and
+// decodes its JSON answer into out. A helper that answers nothing readable could not verify.
+func callHelper(ctx context.Context, path string, args []string, in []byte, out any) error {
+	cmd := exec.CommandContext(ctx, path, args...)
+	// The helper lives for one check: collecting garbage only costs it start-up time (a third
+	// of its allocations happen in package init). The limit bounds it all the same.
+	cmd.Env = append(os.Environ(), "GOGC=off", "GOMEMLIMIT=512MiB")
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &errOut
+	runErr := cmd.Run()
+	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
+		msg := strings.TrimSpace(errOut.String())
+		if runErr != nil {
+			msg = strings.TrimSpace(runErr.Error() + ": " + msg)
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			msg = "timed out: " + msg
+		}
+		return SigErrorf(ClassUnverifiable, "running %s: %s", strings.Join(append([]string{path}, args...), " "), msg)
+	}
+	return nil
 }
