@@ -231,8 +231,9 @@ func readAll(r interface{ Read([]byte) (int, error) }) (string, error) {
 }
 
 // BuildKit through the buildx plugin: only /session and /grpc (h2c upgrades), forwarded.
+// BuildKit speaks gRPC through the proxy, where its entitlements cannot be read: refused unless
+// the policy leaves them to the builder (runtime.builds.allow_buildx), then carried whole.
 func TestBuildKitThroughProxy(t *testing.T) {
-	px := startProxy(t, "")
 	if exec.Command("docker", "buildx", "version").Run() != nil {
 		testenv.Missing(t, "docker buildx is not installed (scripts/install-api-clients.sh)")
 	}
@@ -240,6 +241,11 @@ func TestBuildKitThroughProxy(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\nRUN [\"/ctr\", \"say\", \"built\", \"1\"]\n"), 0o644)
 	tag := strings.Replace(image, ":", "-bk:", 1)
 	defer exec.Command("docker", "rmi", "-f", tag).Run()
+	strict := startProxy(t, "")
+	if r := docker(t, strict.host(), "", "buildx", "build", "--no-cache", "--network", "host", "-t", tag, dir); r.code == 0 {
+		t.Fatalf("buildx build --network host through the proxy: exit %d, want refused\n%s", r.code, r.stderr)
+	}
+	px := startProxy(t, "runtime:\n  builds:\n    allow_buildx: true\n")
 	r := docker(t, px.host(), "", "buildx", "build", "--no-cache", "--progress", "plain", "-t", tag, dir)
 	if r.code != 0 || !strings.Contains(r.stderr, "built 0") {
 		t.Fatalf("buildx build: exit %d\n%s", r.code, r.stderr)

@@ -23,6 +23,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch rt.kind {
 	case "":
 		s.forward.ServeHTTP(w, r)
+	case "buildkit":
+		if !s.opt.Policy.Runtime.Builds.AllowBuildx {
+			d := defaults.Decision{Violations: []defaults.Violation{{Rule: defaults.RuleBuildKit, Field: defaults.FieldImage, From: r.Method + " " + r.URL.Path,
+				Message: "BuildKit's requests travel as gRPC on this connection, where its entitlements and network mode (network.host, security.insecure) cannot be read",
+				Hint:    "build through sdocker's CLI (docker build and docker buildx build are decided there), or set runtime.builds.allow_buildx: true in the policy to leave BuildKit's entitlements to the builder"}}}
+			s.log(r, rt, d, "")
+			writeError(w, http.StatusForbidden, refusal(d.Violations, rt.kind))
+			return
+		}
+		s.forward.ServeHTTP(w, r)
+	case "archive", "restart":
+		// Judged by what the daemon will mount, as it resolves now; the body (a tar stream for
+		// archive) goes on untouched.
+		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+		j, err := s.judgeMounts(ctx, rt)
+		cancel()
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+			return
+		}
+		s.log(r, rt, j.d, j.image)
+		if !j.d.Allowed {
+			writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
+			return
+		}
+		s.forward.ServeHTTP(w, r)
 	case "attach", "execstart":
 		s.splice(w, r)
 	case "pull":
@@ -73,11 +99,16 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	case "update":
 		j, err = s.judgeUpdate(ctx, rt, b)
 	case "start":
-		j, err = judgeStart(b)
+		if j, err = judgeStart(b); err == nil && j.d.Allowed {
+			j, err = s.judgeMounts(ctx, rt)
+			j.body = b
+		}
 	case "connect":
 		j, err = s.judgeConnect(ctx, rt, b)
 	case "plugin", "service":
 		j = judgeRefused(rt)
+	case "volume":
+		j, err = s.judgeVolume(b)
 	}
 	if err != nil {
 		var inputErr *badInput

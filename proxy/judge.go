@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -225,3 +226,55 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return e.msg }
+
+// judgeMounts re-checks what the daemon will mount for a container it is about to start,
+// restart or copy files to or from: the binds and volumes it stored at create, resolved as they
+// are now (a source swapped for a link since is refused), and who could swap them meanwhile.
+func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
+	in := wrapper.StartInput{Typed: rt.name}
+	if s.opt.Host.Identify != nil { // the daemon shares this host
+		in.Swappable = wrapper.Swappable
+	}
+	req, err := wrapper.StartRequest(ctx, s.opt.Daemon, in)
+	if errors.Is(err, wrapper.ErrNotFound) {
+		return judged{d: defaults.Decision{Allowed: true}}, nil // the daemon says so itself
+	}
+	if err != nil {
+		return judged{}, err
+	}
+	// The policed socket this proxy gave the container at create is its own, not the host's.
+	if dir := s.opt.SocketDir; dir != "" {
+		var kept []defaults.Mount
+		for _, m := range req.Mounts {
+			if m.Type == "bind" && strings.HasPrefix(filepath.Clean(m.Source), filepath.Clean(dir)+"/") {
+				continue
+			}
+			kept = append(kept, m)
+		}
+		req.Mounts = kept
+	}
+	facts, err := s.daemonFacts(ctx)
+	if err != nil {
+		return judged{}, fmt.Errorf("asking the daemon for its security options: %w", err)
+	}
+	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
+}
+
+// judgeVolume decides POST /volumes/create as the CLI door decides docker volume create: a
+// local volume whose options bind or mount the host is refused, so none exists for a later
+// create to mount by name.
+func (s *Server) judgeVolume(b []byte) (judged, error) {
+	var v struct {
+		Name       string
+		Driver     string
+		DriverOpts map[string]string
+	}
+	if err := decodeStrict(b, &v); err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the volume body: %w", err)}
+	}
+	m := defaults.Mount{Type: "volume", Source: v.Name, Driver: v.Driver, Options: v.DriverOpts, From: "POST /volumes/create " + v.Name}
+	if m.Driver == "" {
+		m.Driver = "local"
+	}
+	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}, defaults.Facts{}))}, nil
+}

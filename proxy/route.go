@@ -18,7 +18,8 @@ var (
 	versionPrefix = regexp.MustCompile(`^/v([^/]*)(/.*)$`)
 	// dockerd names containers, networks and plugins in its routes with {name:.*}: a name may
 	// hold slashes, so a route is matched from its end.
-	containerRoute = regexp.MustCompile(`^/containers/(.+)/(exec|update|start|attach)$`)
+	containerRoute = regexp.MustCompile(`^/containers/(.+)/(exec|update|start|restart|attach)$`)
+	archiveRoute   = regexp.MustCompile(`^/containers/(.+)/archive$`)
 	execStartRoute = regexp.MustCompile(`^/exec/(.+)/start$`)
 	connectRoute   = regexp.MustCompile(`^/networks/(.+)/connect$`)
 	pluginRoute    = regexp.MustCompile(`^/plugins/(.+)/(enable|set|upgrade)$`)
@@ -46,6 +47,16 @@ func classify(r *http.Request) (route, error) {
 		p = m[2]
 	}
 	rt := route{path: p}
+	// docker cp mounts the container's binds and volumes (GET, HEAD and PUT alike), with no start.
+	if m := archiveRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "archive", m[1]
+		return rt, nil
+	}
+	// BuildKit speaks gRPC over these: its entitlements and network mode are not readable here.
+	if p == "/grpc" || p == "/session" {
+		rt.kind = "buildkit"
+		return rt, nil
+	}
 	if !strings.EqualFold(r.Method, http.MethodPost) {
 		return rt, nil
 	}
@@ -63,6 +74,8 @@ func classify(r *http.Request) (route, error) {
 		rt.kind = "service"
 	case "/images/create":
 		rt.kind = "pull"
+	case "/volumes/create":
+		rt.kind = "volume"
 	}
 	if rt.kind != "" {
 		return rt, nil

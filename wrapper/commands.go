@@ -203,3 +203,17 @@ func VolumeCreateRequest(inv *Invocation) defaults.Request {
 	}
 	return defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}
 }
+
+// CopyContainer is the container a docker cp copies to or from (CONTAINER:PATH, as docker reads
+// its arguments: a path that is absolute or starts with "." is local), or "".
+func CopyContainer(inv *Invocation) string {
+	for _, a := range inv.Args {
+		if strings.HasPrefix(a, "/") || strings.HasPrefix(a, ".") || a == "-" {
+			continue
+		}
+		if c, _, ok := strings.Cut(a, ":"); ok && c != "" {
+			return c
+		}
+	}
+	return ""
+}

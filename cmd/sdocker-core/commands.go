@@ -31,6 +31,17 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 		reqs, err = connectRequest(ctx, eng, inv)
 	case "volume create":
 		reqs = []defaults.Request{wrapper.VolumeCreateRequest(inv)}
+	case "cp":
+		// A copy mounts the container's binds and volumes as a start does: re-checked alike.
+		if c := wrapper.CopyContainer(inv); c != "" {
+			copied := *inv
+			copied.Args = []string{c}
+			others := swap
+			if swap != nil {
+				others = wrapper.SwappableByOthers // the user's own directories stay theirs to copy to
+			}
+			reqs, err = startRequests(ctx, eng, &copied, others)
+		}
 	case "build", "buildx build":
 		if inv.Command == "build" {
 			// docker hands the command line to buildx where BuildKit builds: read it as the

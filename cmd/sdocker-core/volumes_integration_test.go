@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,5 +34,30 @@ func TestVolumeCreateIsDecided(t *testing.T) {
 		case !tc.refused && (r.code != 0 || !exists):
 			t.Errorf("%v: exit %d, exists %v, %q; want created", tc.args, r.code, exists, r.stderr)
 		}
+	}
+}
+
+// docker cp mounts the container's binds with no start: a source swapped for a link to /etc
+// since the container was created is refused, as at start.
+func TestCopyRechecksWhatTheDaemonWillMount(t *testing.T) {
+	requireDaemon(t)
+	dir := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := sdocker(t, append(append([]string{"create"}, labelled()...), "-v", dir+":/x", testImage, "sleep")...)
+	if r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	c := strings.TrimSpace(r.stdout)
+	if r := sdocker(t, "cp", c+":/ctr", t.TempDir()); r.code != 0 {
+		t.Fatalf("cp before the swap: %+v", r)
+	}
+	os.Remove(dir)
+	if err := os.Symlink("/etc", dir); err != nil {
+		t.Fatal(err)
+	}
+	if r := sdocker(t, "cp", c+":/x/hostname", "-"); r.code != 125 || !strings.Contains(r.stderr, "rule mounts") {
+		t.Fatalf("cp after the bind source became a link to /etc: %+v, want a refusal (rule mounts)", r)
 	}
 }

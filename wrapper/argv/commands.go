@@ -7,6 +7,14 @@ package argv
 // and swarm's service create/update and stack deploy (docker CLI 28). A test checks each table
 // against the installed docker's --help.
 
+// cpFlags are docker cp's: a copy mounts the container's binds and volumes, with no start.
+var cpFlags = []Flag{
+	b("archive", "a"),
+	b("follow-link", "L"),
+	b("help", "h"),
+	b("quiet", "q"),
+}
+
 var startFlags = []Flag{
 	b("attach", "a"),
 	v("checkpoint", "", "string"),
@@ -301,7 +309,7 @@ var buildFlags = []Flag{
 // moreFlags are the tables of commands.go by the Invocation's Command.
 var moreFlags = map[string][]Flag{
 	"start": startFlags, "restart": restartFlags, "network connect": networkConnectFlags, "build": anyBuildFlags(),
-	"volume create":  volumeCreateFlags,
+	"volume create": volumeCreateFlags, "cp": cpFlags,
 	"plugin install": pluginInstallFlags, "plugin create": pluginCreateFlags, "plugin enable": pluginEnableFlags,
 	"plugin set": pluginSetFlags, "plugin upgrade": pluginUpgradeFlags,
 	"service create": serviceCreateFlags, "service update": serviceUpdateFlags, "stack deploy": stackDeployFlags,

@@ -95,6 +95,8 @@ func TestTablesMatchInstalledDocker(t *testing.T) {
 		{[]string{"container", "restart"}, CommandFlags("restart")},
 		{[]string{"network", "connect"}, CommandFlags("network connect")},
 		{[]string{"volume", "create"}, CommandFlags("volume create")},
+		{[]string{"cp"}, CommandFlags("cp")},
+		{[]string{"container", "cp"}, CommandFlags("cp")},
 		{[]string{"build"}, buildFlags},
 		{[]string{"builder", "build"}, buildFlags},
 		{[]string{"image", "build"}, buildFlags},

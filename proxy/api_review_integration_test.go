@@ -1,0 +1,51 @@
+package proxy_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// a bind of the user's own directory is judged at create; the directory is then
+// replaced by a symlink to /etc and the container started through the proxy. The daemon
+// resolves the source again at start and binds /etc. The CLI door's start re-check refuses
+// this; the proxy's start (judgeStart reads only the body) does not.
+func TestAPIReviewStartAfterSwapThroughProxy(t *testing.T) {
+	px := startProxy(t, "")
+	dir := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := docker(t, px.host(), "", "create", "--label", runLabel, "-v", dir+":/x", image)
+	if r.code != 0 {
+		t.Fatalf("create: %d %s", r.code, r.stderr)
+	}
+	id := strings.TrimSpace(r.stdout)
+	defer docker(t, px.host(), "", "rm", "-f", id)
+	os.Remove(dir)
+	if err := os.Symlink("/etc", dir); err != nil {
+		t.Fatal(err)
+	}
+	if r := docker(t, px.host(), "", "start", id); r.code == 0 {
+		t.Errorf("start after the bind source became a link to /etc was let through")
+	}
+	// docker cp mounts the container's binds too, without any start.
+	if r := docker(t, px.host(), "", "cp", id+":/x/hostname", "-"); r.code == 0 {
+		t.Errorf("docker cp read /etc/hostname through a bind swapped for a link to /etc")
+	}
+}
+
+// BuildKit's network mode travels in the gRPC solve request on /grpc, which the
+// proxy forwards unread: buildx build --network host runs RUN steps in the host's network
+// namespace, although /build?networkmode=host is refused.
+func TestAPIReviewBuildKitNetworkHost(t *testing.T) {
+	px := startProxy(t, "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+image+"\nRUN [\"/ctr\"]\n"), 0o644)
+	tag := strings.Replace(image, ":", "-bkhost:", 1)
+	defer docker(t, px.host(), "", "rmi", "-f", tag)
+	if r := docker(t, px.host(), "", "buildx", "build", "--network", "host", "--no-cache", "-t", tag, dir); r.code == 0 {
+		t.Errorf("buildx build --network host through the proxy succeeded")
+	}
+}

@@ -1,0 +1,50 @@
+package proxy
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"sdocker/defaults"
+)
+
+// dockerd 20.10's create decoder (runconfig.ContainerConfigWrapper) embeds a
+// deprecated *container.HostConfig at the top level of the body and copies Memory,
+// MemorySwap, CpuShares and CpusetCpus (and "Cpuset") from it into HostConfig when HostConfig
+// leaves them zero. The proxy's reader (container.CreateRequest) ignores those top-level keys,
+// so "MemorySwap": -1 at the top level gives unlimited swap although HostConfig.MemorySwap=-1
+// is refused. A top-level member the daemon reads must be judged, or the body refused.
+func TestAPIReviewTopLevelHostConfigFields(t *testing.T) {
+	p, err := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{
+		`{"Image":"x","MemorySwap":-1}`,
+		`{"Image":"x","HostConfig":{},"MemorySwap":-1}`,
+	} {
+		req, err := readCreate([]byte(body))
+		if err != nil {
+			continue // refused as unreadable: fine
+		}
+		d := defaults.Decide(defaults.Input{Policy: p, Request: req, Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+		if d.Allowed {
+			t.Errorf("%s: allowed; the daemon reads the top-level member into HostConfig", body)
+		}
+	}
+}
+
+// requests the proxy forwards unjudged although they change what a container may do
+// (the CLI door decides volume create and re-checks start/restart; the proxy does neither).
+func TestAPIReviewUnjudgedRoutes(t *testing.T) {
+	for _, target := range []string{
+		"/v1.41/volumes/create",         // o=bind device=... (the CLI door decides it)
+		"/v1.41/containers/abc/restart", // no re-check of binds swapped since create
+	} {
+		r := httptest.NewRequest("POST", target, nil)
+		rt, err := classify(r)
+		if err == nil && rt.kind == "" {
+			t.Errorf("POST %s is forwarded unjudged", target)
+		}
+	}
+}
