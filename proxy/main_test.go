@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -19,6 +18,7 @@ import (
 
 	"sdocker/defaults"
 	"sdocker/internal/testenv"
+	"sdocker/internal/testimage"
 	"sdocker/proxy"
 	"sdocker/wrapper"
 )
@@ -58,30 +58,7 @@ func TestMain(m *testing.M) {
 
 // prepare imports the test image: testdata/ctr, a static Go program, as /ctr, its entrypoint.
 func prepare() error {
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		return fmt.Errorf("no docker daemon answers (%v: %s); start one with scripts/start-dockerd.sh", err, bytes.TrimSpace(out))
-	}
-	bin := filepath.Join(tmpDir, "ctr")
-	build := exec.Command("go", "build", "-o", bin, "./testdata/ctr")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the test program: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "ctr", Mode: 0o755, Size: int64(len(data))})
-	tw.Write(data)
-	tw.Close()
-	imp := exec.Command("docker", "import", "--change", `ENTRYPOINT ["/ctr"]`, "-", image)
-	imp.Stdin = &buf
-	if out, err := imp.CombinedOutput(); err != nil {
-		return fmt.Errorf("importing the test image: %v\n%s", err, out)
-	}
-	return nil
+	return testimage.Import("./testdata/ctr", tmpDir, image)
 }
 
 func cleanup() {

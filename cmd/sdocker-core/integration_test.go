@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sdocker/internal/testenv"
+	"sdocker/internal/testimage"
 	"strings"
 	"testing"
 )
@@ -62,35 +62,15 @@ func TestMain(m *testing.M) {
 // prepareDaemon checks that a daemon answers and imports the test image: a static Go program
 // (testdata/ctr) as /ctr, its entrypoint.
 func prepareDaemon(dir string) error {
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		return fmt.Errorf("no docker daemon answers (%v: %s); start one with scripts/start-dockerd.sh", err, bytes.TrimSpace(out))
-	}
-	bin := filepath.Join(dir, "ctr")
-	build := exec.Command("go", "build", "-o", bin, "./testdata/ctr")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the test program: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(bin)
-	if err != nil {
+	if err := testimage.Import("./testdata/ctr", dir, testImage); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "ctr", Mode: 0o755, Size: int64(len(data))})
-	tw.Write(data)
-	tw.Close()
 	if exec.Command("docker", "network", "inspect", "sdocker").Run() != nil {
 		// Made as sdocker makes it (parallel tests would otherwise race to create it).
 		if out, err := exec.Command("docker", "network", "create", "--label", "dev.sdocker.managed=true",
 			"-o", "com.docker.network.bridge.enable_icc=false", "sdocker").CombinedOutput(); err != nil {
 			return fmt.Errorf("creating network sdocker: %v\n%s", err, out)
 		}
-	}
-	imp := exec.Command("docker", "import", "--change", `ENTRYPOINT ["/ctr"]`, "-", testImage)
-	imp.Stdin = &buf
-	if out, err := imp.CombinedOutput(); err != nil {
-		return fmt.Errorf("importing the test image: %v\n%s", err, out)
 	}
 	return nil
 }
