@@ -46,8 +46,8 @@ exceptions:
 		})
 	}
 	unbound := mustPolicy(t, "version: 1\nexceptions:\n  - {match: \"tools/dind:*\", allow: [privileged], reason: r}\n")
-	if len(unbound.Warnings) != 1 || !strings.Contains(unbound.Warnings[0], "bind it to content with digests") {
-		t.Fatalf("warnings %q", unbound.Warnings)
+	if len(unbound.Warnings()) != 1 || !strings.Contains(unbound.Warnings()[0], "bind it to content with digests") {
+		t.Fatalf("warnings %q", unbound.Warnings())
 	}
 	if _, err := defaults.Parse([]byte("version: 1\nexceptions:\n  - {match: x, allow: [privileged], reason: r, digests: [abc]}\n"), "p.yaml"); err == nil ||
 		!strings.Contains(err.Error(), "not a sha256 digest") {

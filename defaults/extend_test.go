@@ -42,12 +42,12 @@ func TestPolicyListsExtendTheDefaults(t *testing.T) {
 					t.Errorf("added %s: ALL is no longer dropped", got)
 				}
 			}
-			if len(p.Warnings) != len(tc.warnings) {
-				t.Fatalf("warnings %q, want %d", p.Warnings, len(tc.warnings))
+			if len(p.Warnings()) != len(tc.warnings) {
+				t.Fatalf("warnings %q, want %d", p.Warnings(), len(tc.warnings))
 			}
 			for i, w := range tc.warnings {
-				if !strings.HasPrefix(p.Warnings[i], w) {
-					t.Errorf("warning %q, want it to start %q", p.Warnings[i], w)
+				if !strings.HasPrefix(p.Warnings()[i], w) {
+					t.Errorf("warning %q, want it to start %q", p.Warnings()[i], w)
 				}
 			}
 		})

@@ -3,8 +3,6 @@ package defaults
 import (
 	"path"
 	"strings"
-
-	"github.com/distribution/reference"
 )
 
 // Reference is an image reference split the way docker reads it.
@@ -30,21 +28,6 @@ func (r Reference) String() string {
 // without '.' or ':' that is not "localhost" is a Docker Hub path, and a single-component Hub
 // name lives under library/.
 func ParseReference(ref string) Reference {
-	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
-		// docker's own grammar; sdocker's canonical spelling of the registry on top.
-		r := Reference{Name: CanonicalDomain(reference.Domain(named)) + "/" + reference.Path(named)}
-		if t, ok := named.(reference.Tagged); ok {
-			r.Tag = t.Tag()
-		}
-		if d, ok := named.(reference.Digested); ok {
-			r.Digest = d.Digest().String()
-		}
-		if r.Tag == "" && r.Digest == "" {
-			r.Tag = "latest"
-		}
-		return r
-	}
-	// Not a reference docker takes (an ID, a pattern): split it the same way by hand.
 	var r Reference
 	if i := strings.Index(ref, "@"); i >= 0 {
 		ref, r.Digest = ref[:i], ref[i+1:]

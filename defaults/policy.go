@@ -48,8 +48,8 @@ type Policy struct {
 
 	// Source says where the policy came from ("embedded default" or a file path).
 	Source string `yaml:"-"`
-	// Warnings say where the file is weaker than the embedded default, by line.
-	Warnings []string `yaml:"-"`
+	// root is the file as YAML, for Warnings.
+	root *yaml.Node
 }
 
 // Runtime is the hardening applied to run/create (and checked on exec/update).
@@ -301,13 +301,22 @@ func Parse(data []byte, name string) (*Policy, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrPolicy, name, withLines(&root, err))
 	}
 	if !bytes.Equal(data, defaultPolicy) {
-		def, err := Parse(defaultPolicy, "embedded default")
-		if err != nil {
-			return nil, err
-		}
-		p.Warnings = weakenings(&root, &p, def)
+		p.root = &root
 	}
 	return &p, nil
+}
+
+// Warnings say, by line, where the file is weaker than the embedded default (policy check and
+// show print them; the decision does not need them, so they are worked out only when asked).
+func (p *Policy) Warnings() []string {
+	if p.root == nil {
+		return nil
+	}
+	def, err := Parse(defaultPolicy, "embedded default")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	return weakenings(p.root, p, def)
 }
 
 // keyPath is the dotted key a validation message starts with ("runtime.resources: …").

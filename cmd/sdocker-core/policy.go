@@ -87,7 +87,7 @@ func policyCheck(e env, file string) error {
 
 // warnWeakenings says where a policy is weaker than the embedded default.
 func warnWeakenings(e env, p *defaults.Policy) {
-	for _, w := range p.Warnings {
+	for _, w := range p.Warnings() {
 		fmt.Fprintf(e.stderr, "sdocker: warning: %s: %s\n", p.Source, w)
 	}
 }
