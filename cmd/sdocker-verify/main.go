@@ -32,50 +32,56 @@ func main() {
 }
 
 func run(stdin io.Reader, stdout io.Writer) error {
-	var req verify.SigRequest
+	return answer(stdin, stdout, func(ctx context.Context, v *sig.Verifier, req verify.SigRequest) (verify.SigResponse, error) {
+		return v.Verify(ctx, req)
+	}, func(resp *verify.SigResponse, se *verify.SigError) { resp.Error = se })
+}
+
+func resolve(stdin io.Reader, stdout io.Writer) error {
+	return answer(stdin, stdout, func(ctx context.Context, v *sig.Verifier, req verify.ResolveRequest) (verify.ResolveResponse, error) {
+		return v.Resolve(ctx, req)
+	}, func(resp *verify.ResolveResponse, se *verify.SigError) { resp.Error = se })
+}
+
+// dockerConfigured is a request that names the docker configuration to read credentials from.
+type dockerConfigured interface {
+	verify.SigRequest | verify.ResolveRequest
+}
+
+// answer reads one request, does it, and writes one answer: a failed check is an answer with its
+// error class, never a failure of the helper.
+func answer[Req dockerConfigured, Resp any](stdin io.Reader, stdout io.Writer, do func(context.Context, *sig.Verifier, Req) (Resp, error),
+	setErr func(*Resp, *verify.SigError)) error {
+	var req Req
 	if err := json.NewDecoder(stdin).Decode(&req); err != nil {
 		return fmt.Errorf("reading the request: %w", err)
 	}
-	if req.DockerConfig != "" {
+	if dir := dockerConfig(req); dir != "" {
 		// authn.DefaultKeychain reads docker's config.json from $DOCKER_CONFIG.
-		if err := os.Setenv("DOCKER_CONFIG", req.DockerConfig); err != nil {
+		if err := os.Setenv("DOCKER_CONFIG", dir); err != nil {
 			return err
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var v sig.Verifier
-	resp, err := v.Verify(ctx, req)
+	resp, err := do(ctx, &v, req)
 	if err != nil {
 		var se *verify.SigError
 		if !errors.As(err, &se) {
 			se = verify.SigErrorf(verify.ClassUnverifiable, "%v", err)
 		}
-		resp.Error = se
+		setErr(&resp, se)
 	}
 	return json.NewEncoder(stdout).Encode(resp)
 }
 
-func resolve(stdin io.Reader, stdout io.Writer) error {
-	var req verify.ResolveRequest
-	if err := json.NewDecoder(stdin).Decode(&req); err != nil {
-		return fmt.Errorf("reading the request: %w", err)
+func dockerConfig(req any) string {
+	switch r := req.(type) {
+	case verify.SigRequest:
+		return r.DockerConfig
+	case verify.ResolveRequest:
+		return r.DockerConfig
 	}
-	if req.DockerConfig != "" {
-		if err := os.Setenv("DOCKER_CONFIG", req.DockerConfig); err != nil {
-			return err
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var v sig.Verifier
-	resp, err := v.Resolve(ctx, req)
-	if err != nil {
-		var se *verify.SigError
-		if !errors.As(err, &se) {
-			se = verify.SigErrorf(verify.ClassUnverifiable, "%v", err)
-		}
-		resp.Error = se
-	}
-	return json.NewEncoder(stdout).Encode(resp)
+	return ""
 }
