@@ -23,8 +23,15 @@ const (
 	TagTTL    = 5 * time.Minute
 )
 
-// HelperName is the helper binary that links cosign; sdocker itself never does.
+// HelperName is the helper binary that verifies signatures (with sigstore-go) and reads
+// manifests; sdocker itself links neither. It checks Sigstore bundles itself and hands what
+// needs cosign to CosignHelperName.
 const HelperName = "sdocker-verify"
+
+// CosignHelperName is the helper binary that links cosign: legacy signatures and attestations,
+// and transparency logs. It costs two milliseconds more to start than HelperName, so a check
+// goes to it only when the bundles alone cannot decide it (see NeedsCosign).
+const CosignHelperName = "sdocker-verify-cosign"
 
 // SigChecker verifies image signatures: from the cache when it can, else through the helper.
 type SigChecker struct {
@@ -120,18 +127,48 @@ func FindHelper(getenv func(string) string) (string, error) {
 	return "", SigErrorf(ClassUnverifiable, "the %s helper was found neither next to sdocker nor on PATH (set SDOCKER_VERIFY)", HelperName)
 }
 
+// FindCosignHelper locates sdocker-verify-cosign: $SDOCKER_VERIFY_COSIGN, then next to the
+// running executable, then on PATH.
+func FindCosignHelper(getenv func(string) string) (string, error) {
+	if p, ok := argv.FindCompanion(CosignHelperName, "SDOCKER_VERIFY_COSIGN", getenv); ok {
+		return p, nil
+	}
+	return "", SigErrorf(ClassUnverifiable, "the %s helper was found neither next to %s nor on PATH (set SDOCKER_VERIFY_COSIGN)", CosignHelperName, HelperName)
+}
+
+// NeedsCosign reports whether a check under r needs cosign whatever the image holds: a
+// transparency-log entry or an attestation is required. Any other check is decided by the
+// image's Sigstore bundles when they verify, and needs cosign only for legacy signatures.
+func NeedsCosign(r SigRule) bool {
+	if r.TransparencyLog {
+		return true
+	}
+	return len(r.Attestations) > 0
+}
+
 func (c *SigChecker) runHelper(ctx context.Context, req SigRequest) (SigResponse, error) {
 	getenv := c.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	path := c.Helper
+	if path == "" && getenv("SDOCKER_VERIFY") == "" && NeedsCosign(req.Rule) {
+		// Straight to cosign: sdocker-verify would only hand the check over. Without it,
+		// sdocker-verify answers why.
+		path, _ = FindCosignHelper(getenv)
+	}
 	if path == "" {
 		var err error
 		if path, err = FindHelper(getenv); err != nil {
 			return SigResponse{}, err
 		}
 	}
+	return AskHelper(ctx, path, req)
+}
+
+// AskHelper sends req to the verification helper at path and returns its answer; a failed
+// check is a *SigError, and so is a helper that gives no readable answer.
+func AskHelper(ctx context.Context, path string, req SigRequest) (SigResponse, error) {
 	in, err := json.Marshal(req)
 	if err != nil {
 		return SigResponse{}, fmt.Errorf("encoding the verification request: %w", err)

@@ -23,6 +23,7 @@ func TestSdockerDoesNotLinkHeavyDeps(t *testing.T) {
 		"github.com/moby/moby/daemon/",
 		"github.com/aquasecurity/",
 		"sdocker/verify/sig",
+		"sdocker/verify/bundle",
 		"sdocker/scripts/",
 		// docker's compose loader (its JSON-schema package: ~5 ms of init) is sdocker-stack's.
 		"github.com/docker/cli/cli/compose/",

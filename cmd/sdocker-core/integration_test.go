@@ -36,11 +36,12 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		// The front, the core and its helper side by side, as installed: the tests run the front.
+		// The front, the core and its helpers side by side, as installed: the tests run the front.
 		sdockerBin = filepath.Join(dir, "sdocker")
 		for out, pkg := range map[string]string{sdockerBin: "../sdocker", filepath.Join(dir, "sdocker-core"): ".",
-			filepath.Join(dir, "sdocker-verify"): "../sdocker-verify",
-			filepath.Join(dir, "sdocker-stack"):  "../sdocker-stack"} {
+			filepath.Join(dir, "sdocker-verify"):        "../sdocker-verify",
+			filepath.Join(dir, "sdocker-verify-cosign"): "../sdocker-verify-cosign",
+			filepath.Join(dir, "sdocker-stack"):         "../sdocker-stack"} {
 			if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 				fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, msg)
 				return 1

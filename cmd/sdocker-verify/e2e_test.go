@@ -24,7 +24,7 @@ import (
 // The end-to-end tests run the built sdocker (with sdocker-verify beside it) against a real
 // dockerd and a registry on 127.0.0.1 that the daemon pulls from over plain HTTP.
 var (
-	binDir    string // sdocker, sdocker-core and sdocker-verify
+	binDir    string // sdocker, sdocker-core, sdocker-verify and sdocker-verify-cosign
 	ctrBin    string // the static program inside the test images
 	runID     string // keeps this run's repositories apart from earlier runs' images
 	daemonErr error
@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 			{filepath.Join(dir, "sdocker"), "../sdocker"},
 			{filepath.Join(dir, "sdocker-core"), "../sdocker-core"},
 			{filepath.Join(dir, "sdocker-verify"), "."},
+			{filepath.Join(dir, "sdocker-verify-cosign"), "../sdocker-verify-cosign"},
 			{ctrBin, "../sdocker-core/testdata/ctr"},
 		} {
 			cmd := exec.Command("go", "build", "-o", b.out, b.pkg)

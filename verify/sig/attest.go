@@ -15,6 +15,7 @@ import (
 	"github.com/sigstore/cosign/v3/pkg/oci"
 
 	"sdocker/verify"
+	"sdocker/verify/bundle"
 )
 
 // checkAttestations checks each attestation the rule requires: a bundle among the image's
@@ -51,10 +52,10 @@ func (v *Verifier) checkAttestations(ctx context.Context, ev *evidence, rule ver
 		}
 		// What could not be read may have held it: that says nothing about the image.
 		if err != nil && ev.attErr != nil {
-			return nil, classifyRegistry("fetching the attestations of "+ev.dref.String(), ev.attErr)
+			return nil, bundle.ClassifyRegistry("fetching the attestations of "+ev.dref.String(), ev.attErr)
 		}
 		if err != nil && ev.bundleErr != nil {
-			return nil, classifyRegistry("fetching the referrers of "+ev.dref.String(), ev.bundleErr)
+			return nil, bundle.ClassifyRegistry("fetching the referrers of "+ev.dref.String(), ev.bundleErr)
 		}
 		if err != nil {
 			return nil, verify.SigErrorf(verify.ClassAttestation, "%s: attestation %d (%s): %v; to allow the image, attach a signed attestation that meets the rule, or change the rule's attestations", ev.dref, i, a.Type, err)
@@ -78,46 +79,46 @@ func findAttestation(ctx context.Context, ev *evidence, a verify.AttestRule, sig
 			if err != nil {
 				continue
 			}
-			if res.predicateType != a.Type {
-				types = append(types, res.predicateType)
+			if res.PredicateType != a.Type {
+				types = append(types, res.PredicateType)
 				continue
 			}
-			checked, err := meets(res.predicate, a.Conditions)
+			checked, err := meets(res.Predicate, a.Conditions)
 			if err != nil {
-				found = append(found, fmt.Sprintf("one by %s, but %v", res.by, err))
+				found = append(found, fmt.Sprintf("one by %s, but %v", res.By, err))
 				continue
 			}
-			return verify.AttestResult{Type: a.Type, Format: verify.FormatLegacy, By: res.by, Checked: checked, TransparencyLog: res.tlog}, nil
+			return verify.AttestResult{Type: a.Type, Format: verify.FormatLegacy, By: res.By, Checked: checked, TransparencyLog: res.Tlog}, nil
 		}
 	}
 	for _, fb := range ev.bundles {
 		for _, s := range signers {
-			res, err := s.verifyBundle(fb, ev.hash)
+			res, err := s.Verify(fb, ev.hash)
 			if err != nil {
 				continue
 			}
-			if res.predicateType != a.Type {
-				types = append(types, res.predicateType)
+			if res.PredicateType != a.Type {
+				types = append(types, res.PredicateType)
 				continue
 			}
-			checked, err := meets(res.predicate, a.Conditions)
+			checked, err := meets(res.Predicate, a.Conditions)
 			if err != nil {
-				found = append(found, fmt.Sprintf("one by %s, but %v", res.by, err))
+				found = append(found, fmt.Sprintf("one by %s, but %v", res.By, err))
 				continue
 			}
-			return verify.AttestResult{Type: a.Type, Format: verify.FormatBundle, By: res.by, Checked: checked, TransparencyLog: res.tlog}, nil
+			return verify.AttestResult{Type: a.Type, Format: verify.FormatBundle, By: res.By, Checked: checked, TransparencyLog: res.Tlog}, nil
 		}
 	}
 	if len(found) > 0 {
-		return verify.AttestResult{}, fmt.Errorf("found %s", strings.Join(dedupe(found), "; "))
+		return verify.AttestResult{}, fmt.Errorf("found %s", strings.Join(bundle.Dedupe(found), "; "))
 	}
 	var trusted []string
 	for _, s := range signers {
-		trusted = append(trusted, s.name)
+		trusted = append(trusted, s.Name)
 	}
 	what := "no attestation of that type"
 	if len(types) > 0 {
-		what = "attestations of other types only (" + strings.Join(dedupe(types), ", ") + ")"
+		what = "attestations of other types only (" + strings.Join(bundle.Dedupe(types), ", ") + ")"
 	}
 	if len(ev.bundles) == 0 && len(ev.legacyAtts) == 0 {
 		what = "no attestation at all"
@@ -231,18 +232,18 @@ func normalizeRepo(s string) string {
 
 // verifyLegacyAttestation verifies one legacy attestation (a DSSE envelope under the .att tag)
 // against the signer, for the digest h, and reads its statement.
-func (s *signer) verifyLegacyAttestation(ctx context.Context, att oci.Signature, h v1.Hash, lk *logKeys) (*bundleResult, error) {
+func (s *signer) verifyLegacyAttestation(ctx context.Context, att oci.Signature, h v1.Hash, lk *logKeys) (*bundle.Result, error) {
 	co := s.co
 	// The statement's subject must be this image.
 	co.ClaimVerifier = cosign.IntotoSubjectClaimVerifier
-	if err := lk.legacy(&co, s.key == nil); err != nil {
+	if err := lk.legacy(&co, s.Key == nil); err != nil {
 		return nil, err
 	}
 	bundled, err := cosign.VerifyBlobAttestation(ctx, att, h, &co)
 	if err != nil {
 		return nil, err
 	}
-	if s.requireTlog && !bundled {
+	if s.RequireTlog && !bundled {
 		return nil, errors.New("the attestation has no transparency-log entry, which the policy requires")
 	}
 	payload, err := att.Payload()
@@ -282,10 +283,10 @@ func (s *signer) verifyLegacyAttestation(ctx context.Context, att oci.Signature,
 	if !about {
 		return nil, fmt.Errorf("the attestation is not about %s", h)
 	}
-	by := s.name
-	if s.key == nil {
+	by := s.Name
+	if s.Key == nil {
 		by = "identity " + describeSignature(att, "")
 	}
 	pred, _ := st.Predicate.(map[string]any) // an SBOM may be text: no conditions hold on it
-	return &bundleResult{by: by, predicateType: st.PredicateType, predicate: pred, tlog: bundled && s.requireTlog}, nil
+	return &bundle.Result{By: by, PredicateType: st.PredicateType, Predicate: pred, Tlog: bundled && s.RequireTlog}, nil
 }

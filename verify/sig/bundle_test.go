@@ -1,7 +1,6 @@
 package sig
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -182,8 +181,7 @@ func testBundles(t *testing.T, reg *sigtest.Registry) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var v Verifier
-			resp, err := v.Verify(context.Background(), verify.SigRequest{Reference: tc.ref, Rule: tc.rule})
+			resp, err := verifyBoth(t, verify.SigRequest{Reference: tc.ref, Rule: tc.rule})
 			if tc.class == "" {
 				if err != nil {
 					t.Fatalf("verify: %v", err)

@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/sigstore/cosign/v3/pkg/oci"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"sdocker/verify"
+	"sdocker/verify/bundle"
 )
 
 // refusal says why no signature verified for s: the registry could not be read, there is no
@@ -22,32 +21,17 @@ import (
 func (v *Verifier) refusal(ev *evidence, s *signer, reasons []string) error {
 	switch {
 	case ev.bundleErr != nil:
-		return classifyRegistry("fetching the referrers of "+ev.dref.String(), ev.bundleErr)
+		return bundle.ClassifyRegistry("fetching the referrers of "+ev.dref.String(), ev.bundleErr)
 	case ev.legacyErr != nil:
-		return classifyRegistry("fetching the signatures of "+ev.dref.String(), ev.legacyErr)
+		return bundle.ClassifyRegistry("fetching the signatures of "+ev.dref.String(), ev.legacyErr)
 	case len(ev.legacy) == 0 && len(ev.bundles) == 0:
-		return verify.SigErrorf(verify.ClassUnsigned, "%s has no cosign signature (neither a Sigstore bundle among its referrers nor a legacy .sig tag); to allow it, sign it with %s (cosign sign), or give it a rule that requires no signature", ev.dref, s.name)
+		return verify.SigErrorf(verify.ClassUnsigned, "%s has no cosign signature (neither a Sigstore bundle among its referrers nor a legacy .sig tag); to allow it, sign it with %s (cosign sign), or give it a rule that requires no signature", ev.dref, s.Name)
 	}
 	reason := ""
 	if len(reasons) > 0 {
 		reason = " (" + shortReason(errors.New(reasons[len(reasons)-1])) + ")"
 	}
-	return verify.SigErrorf(verify.ClassUntrusted, "%s is signed, but not by %s: found %s%s; to allow it, sign it with %s, or add its signer to the rule's keys or keyless identities", ev.dref, s.name, whose(ev), reason, s.name)
-}
-
-// classifyRegistry words a registry failure: it says nothing about the image's signatures.
-func classifyRegistry(what string, err error) error {
-	var te *transport.Error
-	if errors.As(err, &te) {
-		switch te.StatusCode {
-		case http.StatusUnauthorized, http.StatusForbidden:
-			return verify.SigErrorf(verify.ClassUnverifiable, "%s: registry authentication failed (status %d); log in with docker login", what, te.StatusCode)
-		case http.StatusNotFound:
-			return verify.SigErrorf(verify.ClassUnverifiable, "%s: not found on the registry", what)
-		}
-		return verify.SigErrorf(verify.ClassUnverifiable, "%s: the registry answered status %d", what, te.StatusCode)
-	}
-	return verify.SigErrorf(verify.ClassUnverifiable, "%s: registry unreachable: %v", what, err)
+	return verify.SigErrorf(verify.ClassUntrusted, "%s is signed, but not by %s: found %s%s; to allow it, sign it with %s, or add its signer to the rule's keys or keyless identities", ev.dref, s.Name, whose(ev), reason, s.Name)
 }
 
 // whose lists who made the signatures and bundles attached to the image, for a refusal.
@@ -59,22 +43,22 @@ func whose(ev *evidence) string {
 	for _, fb := range ev.bundles {
 		who = append(who, "bundle: "+describeBundle(fb, ev.hash))
 	}
-	return strings.Join(dedupe(who), "; ")
+	return strings.Join(bundle.Dedupe(who), "; ")
 }
 
 // describeBundle says, without trusting it, what a bundle claims: who signed it, for which
 // image, and whether it is a signature or an attestation.
-func describeBundle(fb *fetchedBundle, h v1.Hash) string {
-	if fb.bundle == nil {
-		return "an unreadable referrer " + fb.digest
+func describeBundle(fb *bundle.Fetched, h v1.Hash) string {
+	if fb.Bundle == nil {
+		return "an unreadable referrer " + fb.Digest
 	}
 	who := "a key the policy does not list"
-	if vc, err := fb.bundle.VerificationContent(); err == nil && vc.Certificate() != nil {
+	if vc, err := fb.Bundle.VerificationContent(); err == nil && vc.Certificate() != nil {
 		c := vc.Certificate()
 		who = fmt.Sprintf("a certificate for %s issued by OIDC issuer %s (CA %q)",
 			strings.Join(cryptoutils.GetSubjectAlternateNames(c), ","), certIssuer(c.Extensions), c.Issuer.CommonName)
 	}
-	env, err := fb.bundle.Envelope()
+	env, err := fb.Bundle.Envelope()
 	if err != nil {
 		return who + ", holding no in-toto statement"
 	}
@@ -82,10 +66,10 @@ func describeBundle(fb *fetchedBundle, h v1.Hash) string {
 	if err != nil {
 		return who + ", holding no readable in-toto statement"
 	}
-	if !namesDigest(st, h) {
-		return fmt.Sprintf("a bundle made for another image (%s) and attached to this one", subjects(st))
+	if !bundle.NamesDigest(st, h) {
+		return fmt.Sprintf("a bundle made for another image (%s) and attached to this one", bundle.Subjects(st))
 	}
-	if st.GetPredicateType() != cosignSignPredicate {
+	if st.GetPredicateType() != bundle.CosignSignPredicate {
 		return fmt.Sprintf("%s, an attestation of type %s (not a signature)", who, st.GetPredicateType())
 	}
 	return who
@@ -157,16 +141,4 @@ func shortReason(err error) string {
 		msg = msg[i+2:]
 	}
 	return msg
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -1,13 +1,13 @@
-// Package sig verifies cosign signatures of images on a registry: it resolves a reference to a
-// manifest digest with docker's credentials and checks the digest's signatures with cosign as a
-// library. It links cosign, sigstore and go-containerregistry, so only the sdocker-verify helper
-// imports it; sdocker itself speaks to it through verify.SigRequest and verify.SigResponse.
+// Package sig verifies cosign signatures of images on a registry, in both formats: it resolves
+// a reference to a manifest digest with docker's credentials and checks the digest's Sigstore
+// bundles (with package bundle) and legacy signatures and attestations (with cosign as a
+// library). It links cosign, so only the sdocker-verify-cosign helper imports it; sdocker
+// itself speaks to it through verify.SigRequest and verify.SigResponse.
 package sig
 
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -17,6 +17,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"sdocker/verify"
+	"sdocker/verify/bundle"
 )
 
 // Verifier checks signatures on registries.
@@ -32,73 +33,16 @@ type Verifier struct {
 // when it can, else verifies the digest's signatures against req.Rule and caches a success.
 // Every failure is a *verify.SigError with its class.
 func (v *Verifier) Verify(ctx context.Context, req verify.SigRequest) (verify.SigResponse, error) {
-	ruleKey, err := verify.RuleKey(req.Rule)
-	if err != nil {
-		return verify.SigResponse{}, err
-	}
-	ref, err := name.ParseReference(verify.LowerHost(req.Reference))
-	if err != nil {
-		return verify.SigResponse{}, verify.SigErrorf(verify.ClassPolicy, "parsing image reference %q: %v", req.Reference, err)
-	}
-	typed, err := verify.ParseRef(req.Reference)
-	if err != nil {
-		return verify.SigResponse{}, verify.SigErrorf(verify.ClassPolicy, "parsing image reference %q: %v", req.Reference, err)
-	}
-	ropts := v.remoteOptions(ctx)
-	digest := req.Digest
-	if digest == "" {
-		if d, ok := ref.(name.Digest); ok {
-			digest = d.DigestStr()
-		} else if digest, err = resolve(ref, ropts); err != nil {
-			return verify.SigResponse{}, err
-		}
-	}
-	dref := ref.Context().Digest(digest)
-
-	var cache *verify.Cache
-	cacheKey := verify.DigestKey(ruleKey, typed.Repo, digest)
-	if req.CacheDir != "" {
-		cache = &verify.Cache{Dir: req.CacheDir}
-		var resp verify.SigResponse
-		if cache.Get(cacheKey, &resp) {
-			resp.Cached = true
-			return resp, nil
-		}
-	}
-
-	resp, err := v.check(ctx, dref, req.Rule, ropts)
-	if err != nil {
-		return verify.SigResponse{Digest: digest}, err
-	}
-	resp.Digest = digest
-	if cache != nil {
-		// Best effort: an unwritable cache only costs the next check its speed.
-		_ = cache.Put(cacheKey, resp, verify.DigestTTL)
-	}
-	return resp, nil
+	return v.bundles().VerifyWith(ctx, req, v.check)
 }
 
-func (v *Verifier) remoteOptions(ctx context.Context) []remote.Option {
-	kc := v.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
-	}
-	ropts := append([]remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}, v.RemoteOptions...)
-	// One puller for the whole check: the registry is pinged and authenticated once, not once
-	// per request (a cold check makes a dozen).
-	if p, err := remote.NewPuller(ropts...); err == nil {
-		ropts = append(ropts, remote.Reuse(p))
-	}
-	return ropts
+// Resolve fetches the manifest req.Reference names (see bundle.Verifier.Resolve).
+func (v *Verifier) Resolve(ctx context.Context, req verify.ResolveRequest) (verify.ResolveResponse, error) {
+	return v.bundles().Resolve(ctx, req)
 }
 
-// resolve asks the registry which manifest digest a tag points at.
-func resolve(ref name.Reference, ropts []remote.Option) (string, error) {
-	desc, err := remote.Head(ref, ropts...)
-	if err != nil {
-		return "", classifyRegistry(fmt.Sprintf("resolving %s", ref), err)
-	}
-	return desc.Digest.String(), nil
+func (v *Verifier) bundles() *bundle.Verifier {
+	return &bundle.Verifier{Keychain: v.Keychain, RemoteOptions: v.RemoteOptions}
 }
 
 // check verifies the signatures of dref, in both formats: every key (keys_mode all) or one of
@@ -164,7 +108,7 @@ func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigR
 		}
 		add(vf)
 	}
-	resp.Signers = dedupe(resp.Signers)
+	resp.Signers = bundle.Dedupe(resp.Signers)
 	if resp.Attestations, err = v.checkAttestations(ctx, ev, rule, base, lk); err != nil {
 		return verify.SigResponse{}, err
 	}
@@ -174,43 +118,30 @@ func (v *Verifier) check(ctx context.Context, dref name.Digest, rule verify.SigR
 // verifySigner looks for one signature that s verifies: a bundle (cosign v3's default) or a
 // legacy signature. It fails only when none does, with what was found instead.
 func (v *Verifier) verifySigner(ctx context.Context, ev *evidence, s *signer, lk *logKeys) (verify.Verification, error) {
-	var reasons []string
-	var policyErr error
-	for _, fb := range ev.bundles {
-		res, err := s.verifyBundle(fb, ev.hash)
-		if errors.Is(err, verify.ErrPolicy) {
-			policyErr = err
-		}
-		if err != nil {
-			reasons = append(reasons, err.Error())
-			continue
-		}
-		if res.predicateType != cosignSignPredicate {
-			reasons = append(reasons, "an attestation of type "+res.predicateType+" is not a signature")
-			continue
-		}
-		return verify.Verification{Format: verify.FormatBundle, By: res.by, TransparencyLog: res.tlog}, nil
+	vf, ok, reasons, policyErr := s.FirstSignature(ev.bundles, ev.hash)
+	if ok {
+		return vf, nil
 	}
 	if len(ev.legacy) > 0 {
 		co := s.co
-		if err := lk.legacy(&co, s.key == nil); err != nil {
+		if err := lk.legacy(&co, s.Key == nil); err != nil {
 			policyErr = err
 			reasons = append(reasons, err.Error())
 		} else {
 			for _, sig := range ev.legacy {
 				bundled, err := cosign.VerifyImageSignature(ctx, sig, ev.hash, &co)
-				if err == nil && s.requireTlog && !bundled {
+				if err == nil && s.RequireTlog && !bundled {
 					err = errors.New("the legacy signature has no transparency-log entry, which the policy requires")
 				}
 				if err != nil {
 					reasons = append(reasons, err.Error())
 					continue
 				}
-				by := s.name
-				if s.key == nil {
+				by := s.Name
+				if s.Key == nil {
 					by = "identity " + describeSignature(sig, "")
 				}
-				return verify.Verification{Format: verify.FormatLegacy, By: by, TransparencyLog: bundled && s.requireTlog}, nil
+				return verify.Verification{Format: verify.FormatLegacy, By: by, TransparencyLog: bundled && s.RequireTlog}, nil
 			}
 		}
 	}

@@ -93,8 +93,7 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var v Verifier
-			resp, err := v.Verify(context.Background(), verify.SigRequest{Reference: tc.ref, Rule: tc.rule})
+			resp, err := verifyBoth(t, verify.SigRequest{Reference: tc.ref, Rule: tc.rule})
 			if tc.class == "" {
 				if err != nil {
 					t.Fatalf("verify: %v", err)

@@ -1,4 +1,10 @@
-package sig
+// Package bundle verifies the Sigstore bundles attached to an image (cosign v3's default
+// signature format) with sigstore-go, and reads manifests, with go-containerregistry and
+// docker's credentials. It does not link cosign: the sdocker-verify helper decides with it
+// every check that the bundles decide, and hands the others (legacy signatures and
+// attestations, transparency logs) to sdocker-verify-cosign, whose package sig builds on this
+// one. sdocker itself speaks to both through verify.SigRequest and verify.SigResponse.
+package bundle
 
 import (
 	"encoding/hex"
@@ -9,31 +15,55 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+
+	"sdocker/verify"
 )
 
-// cosignSignPredicate is the predicate type of the statement `cosign sign` (v3) puts in its
+// CosignSignPredicate is the predicate type of the statement `cosign sign` (v3) puts in its
 // bundle. Only such a statement is a signature of the image: an attestation (an SBOM, a
 // provenance) signed by the same key says what the image is, not that it may run.
-const cosignSignPredicate = "https://sigstore.dev/cosign/sign/v1"
+const CosignSignPredicate = "https://sigstore.dev/cosign/sign/v1"
 
-// bundleResult is what a verified bundle says.
-type bundleResult struct {
-	by            string
-	predicateType string
-	predicate     map[string]any
-	// tlog is set when a transparency-log entry was verified (only checked where required).
-	tlog bool
+// Result is what a verified bundle (or legacy attestation) says.
+type Result struct {
+	By            string
+	PredicateType string
+	Predicate     map[string]any
+	// Tlog is set when a transparency-log entry was verified (only checked where required).
+	Tlog bool
 }
 
-// verifyBundle verifies one bundle against the signer, for the image digest h: the signature
-// and its key or certificate chain, the identity, the log entry where required, and that the
-// statement's subject is h. It does not look at the predicate type.
-func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, error) {
-	if fb.bundle == nil {
-		return nil, fb.unreadable
+// FirstSignature looks among fbs for the first bundle that s verifies as a signature of the
+// image h (an attestation by the same signer is not one). Otherwise it says why each failed,
+// and returns the last failure that is the policy's (a log's keys unavailable), if any.
+func (s *Signer) FirstSignature(fbs []*Fetched, h v1.Hash) (vf verify.Verification, ok bool, reasons []string, policyErr error) {
+	for _, fb := range fbs {
+		res, err := s.Verify(fb, h)
+		if errors.Is(err, verify.ErrPolicy) {
+			policyErr = err
+		}
+		if err != nil {
+			reasons = append(reasons, err.Error())
+			continue
+		}
+		if res.PredicateType != CosignSignPredicate {
+			reasons = append(reasons, "an attestation of type "+res.PredicateType+" is not a signature")
+			continue
+		}
+		return verify.Verification{Format: verify.FormatBundle, By: res.By, TransparencyLog: res.Tlog}, true, nil, nil
 	}
-	if s.requireTlog {
-		if entries, err := fb.bundle.TlogEntries(); err != nil || len(entries) == 0 {
+	return verify.Verification{}, false, reasons, policyErr
+}
+
+// Verify verifies one bundle against the signer, for the image digest h: the signature and its
+// key or certificate chain, the identity, the log entry where required, and that the
+// statement's subject is h. It does not look at the predicate type.
+func (s *Signer) Verify(fb *Fetched, h v1.Hash) (*Result, error) {
+	if fb.Bundle == nil {
+		return nil, fb.Unreadable
+	}
+	if s.RequireTlog {
+		if entries, err := fb.Bundle.TlogEntries(); err != nil || len(entries) == 0 {
 			return nil, errors.New("the bundle has no transparency-log entry, which the policy requires")
 		}
 	}
@@ -43,16 +73,16 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 	}
 	var opts []sgverify.VerifierOption
 	switch {
-	case s.requireTlog && s.key != nil:
+	case s.RequireTlog && s.Key != nil:
 		opts = append(opts, sgverify.WithTransparencyLog(1), sgverify.WithNoObserverTimestamps())
-	case s.requireTlog:
+	case s.RequireTlog:
 		// The short-lived certificate is checked at an observed time: the log's integrated time
 		// (Rekor v1) or a timestamp authority's signed time (Rekor v2 entries carry none).
 		opts = append(opts, sgverify.WithTransparencyLog(1), sgverify.WithObserverTimestamps(1))
 		if len(material.CTLogs()) > 0 {
 			opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
 		}
-	case s.key != nil:
+	case s.Key != nil:
 		opts = append(opts, sgverify.WithNoObserverTimestamps())
 	default:
 		// No log: the certificate must be valid now.
@@ -67,35 +97,35 @@ func (s *signer) verifyBundle(fb *fetchedBundle, h v1.Hash) (*bundleResult, erro
 		return nil, err
 	}
 	var pol []sgverify.PolicyOption
-	if s.key != nil {
+	if s.Key != nil {
 		pol = append(pol, sgverify.WithKey())
 	} else {
-		for _, id := range s.identities {
+		for _, id := range s.Identities {
 			pol = append(pol, sgverify.WithCertificateIdentity(id))
 		}
 	}
-	res, err := v.Verify(fb.bundle, sgverify.NewPolicy(sgverify.WithArtifactDigest(h.Algorithm, digest), pol...))
+	res, err := v.Verify(fb.Bundle, sgverify.NewPolicy(sgverify.WithArtifactDigest(h.Algorithm, digest), pol...))
 	if err != nil {
 		return nil, bundleFailure(err)
 	}
 	if res.Statement == nil {
 		return nil, errors.New("the bundle holds a bare signature, not an in-toto statement about the image")
 	}
-	if !namesDigest(res.Statement, h) {
-		return nil, fmt.Errorf("the bundle's statement is about %s, not %s", subjects(res.Statement), h)
+	if !NamesDigest(res.Statement, h) {
+		return nil, fmt.Errorf("the bundle's statement is about %s, not %s", Subjects(res.Statement), h)
 	}
-	out := &bundleResult{by: s.name, predicateType: res.Statement.GetPredicateType(), tlog: s.requireTlog}
+	out := &Result{By: s.Name, PredicateType: res.Statement.GetPredicateType(), Tlog: s.RequireTlog}
 	if p := res.Statement.GetPredicate(); p != nil {
-		out.predicate = p.AsMap()
+		out.Predicate = p.AsMap()
 	}
-	if c := res.Signature.Certificate; s.key == nil && c != nil {
-		out.by = fmt.Sprintf("identity %s (issuer %s)", c.SubjectAlternativeName, c.Issuer)
+	if c := res.Signature.Certificate; s.Key == nil && c != nil {
+		out.By = fmt.Sprintf("identity %s (issuer %s)", c.SubjectAlternativeName, c.Issuer)
 	}
 	return out, nil
 }
 
-// namesDigest reports whether a subject of the statement has digest h.
-func namesDigest(st *intoto.Statement, h v1.Hash) bool {
+// NamesDigest reports whether a subject of the statement has digest h.
+func NamesDigest(st *intoto.Statement, h v1.Hash) bool {
 	for _, sub := range st.GetSubject() {
 		if d, ok := sub.GetDigest()[h.Algorithm]; ok && strings.EqualFold(d, h.Hex) {
 			return true
@@ -104,7 +134,7 @@ func namesDigest(st *intoto.Statement, h v1.Hash) bool {
 	return false
 }
 
-func subjects(st *intoto.Statement) string {
+func Subjects(st *intoto.Statement) string {
 	var out []string
 	for _, sub := range st.GetSubject() {
 		for alg, d := range sub.GetDigest() {

@@ -1,4 +1,4 @@
-package sig
+package bundle
 
 import (
 	"context"
@@ -21,9 +21,9 @@ func (v *Verifier) Resolve(ctx context.Context, req verify.ResolveRequest) (veri
 	if err != nil {
 		return verify.ResolveResponse{}, verify.SigErrorf(verify.ClassPolicy, "parsing image reference %q: %v", req.Reference, err)
 	}
-	desc, err := remote.Get(ref, v.remoteOptions(ctx)...)
+	desc, err := remote.Get(ref, v.RemoteOptionsFor(ctx)...)
 	if err != nil {
-		return verify.ResolveResponse{}, classifyRegistry(fmt.Sprintf("fetching the manifest of %s", ref), err)
+		return verify.ResolveResponse{}, ClassifyRegistry(fmt.Sprintf("fetching the manifest of %s", ref), err)
 	}
 	resp := verify.ResolveResponse{Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}
 	// The body decides as much as the header: a manifest that lists manifests is an index,
