@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -120,9 +119,12 @@ type target struct {
 	verifiable bool
 }
 
-// imageID matches what the daemon may take as an image ID: the ID or any prefix of its hex,
+// isImageID: s is what the daemon may take as an image ID: the ID or any prefix of its hex,
 // with or without sha256: (the daemon looks a name up first, then an ID by prefix).
-var imageID = regexp.MustCompile(`^(sha256:)?[0-9a-f]{1,64}$`)
+func isImageID(s string) bool {
+	h := strings.TrimPrefix(s, "sha256:")
+	return len(h) >= 1 && len(h) <= 64 && isLowerHex(h)
+}
 
 // ruleTarget finds the name whose rule applies. IMAGE is usually that name; but an image ID
 // names no repository, so a local image given by ID is judged by the names the daemon knows it
@@ -131,7 +133,7 @@ var imageID = regexp.MustCompile(`^(sha256:)?[0-9a-f]{1,64}$`)
 func ruleTarget(ctx context.Context, env GateEnv, req GateRequest, typed string, dct bool) (target, error) {
 	p := env.Policy
 	t := target{name: typed, verifiable: true}
-	if req.Pull || !imageID.MatchString(typed) {
+	if req.Pull || !isImageID(typed) {
 		return t, nil
 	}
 	img, found, err := lookupLocal(ctx, env, typed)

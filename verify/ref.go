@@ -46,11 +46,14 @@ func ParseRef(s string) (Ref, error) {
 
 func validDigest(d string) bool {
 	hex, ok := strings.CutPrefix(d, "sha256:")
-	if !ok || len(hex) != 64 {
-		return false
-	}
-	for _, c := range hex {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+	return ok && len(hex) == 64 && isLowerHex(hex)
+}
+
+// isLowerHex: s is lower-case hexadecimal digits only. (Hand-written, like the checks built on
+// it: the regular expressions they replace cost every command 0.1 ms of init to compile.)
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}

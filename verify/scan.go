@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -198,7 +197,7 @@ func Scan(ctx context.Context, in ScanInput) (*ScanReport, error) {
 		local.Source = SourceDocker
 		lrep, err := scanImage(ctx, local, rep)
 		var se *ScannerError
-		if !errors.As(err, &se) || ctx.Err() != nil || refDigest(in.Ref) != "" && idRe.MatchString(in.Ref) {
+		if !errors.As(err, &se) || ctx.Err() != nil || refDigest(in.Ref) != "" && isFullID(in.Ref) {
 			return lrep, err
 		}
 		return scanRemote(ctx, in, &ScanReport{Ref: in.Ref, Name: in.Name, Rule: in.RuleMatch, FailOn: failOn(in.Rule)})
@@ -265,7 +264,7 @@ func findings(ctx context.Context, in ScanInput, rep *ScanReport) ([]Finding, er
 	// Cached: a remote image resolved to its digest, or a local image by its ID. A local image
 	// named repo@sha256:… is not: that digest may be an index's, and the image the daemon holds
 	// under it may be any of its images.
-	if rep.Digest != "" && in.Cache != nil && (in.Source == SourceRemote || idRe.MatchString(in.Ref)) {
+	if rep.Digest != "" && in.Cache != nil && (in.Source == SourceRemote || isFullID(in.Ref)) {
 		key = scanCacheKey(rep.Digest, db, trivy)
 		var c cachedScan
 		if in.Cache.Get(key, &c) {
@@ -307,21 +306,23 @@ func scanCacheKey(digest string, db DBInfo, trivy string) string {
 	return fmt.Sprintf("scan/v3 %s db=%d@%s trivy=%s", digest, db.Version, db.UpdatedAt.UTC().Format(time.RFC3339Nano), id)
 }
 
-var (
-	pinnedRe = regexp.MustCompile(`@(sha256:[0-9a-f]{64})$`)
-	idRe     = regexp.MustCompile(`^(sha256:)?([0-9a-f]{64})$`)
-)
-
 // refDigest is the content digest a reference names: the manifest digest of repo@sha256:…, or
 // the image ID. A tag names no digest ("").
 func refDigest(ref string) string {
-	if m := pinnedRe.FindStringSubmatch(ref); m != nil {
-		return m[1]
+	const pinned = len("@sha256:") + 64
+	if n := len(ref); n >= pinned && ref[n-pinned] == '@' && validDigest(ref[n-pinned+1:]) {
+		return ref[n-pinned+1:]
 	}
-	if m := idRe.FindStringSubmatch(ref); m != nil {
-		return "sha256:" + m[2]
+	if isFullID(ref) {
+		return "sha256:" + strings.TrimPrefix(ref, "sha256:")
 	}
 	return ""
+}
+
+// isFullID: ref is a whole image ID, with or without sha256:.
+func isFullID(ref string) bool {
+	h := strings.TrimPrefix(ref, "sha256:")
+	return len(h) == 64 && isLowerHex(h)
 }
 
 func failOn(r defaults.Scan) string {
