@@ -6,6 +6,7 @@ package defaults
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,14 @@ import (
 
 //go:embed default.yaml
 var defaultPolicy []byte
+
+// defaultBase is the embedded default as JSON (json.Marshal of default.yaml parsed), the base
+// a policy file is read over. Decoding it costs a sixth of parsing the YAML (0.1 ms against 0.5,
+// on every command); TestDefaultBaseIsTheDefault holds it to default.yaml (go test ./defaults
+// -run TestDefaultBaseIsTheDefault -update rewrites it).
+//
+//go:embed default_base.json
+var defaultBase []byte
 
 // DefaultPolicyYAML returns the embedded default policy, as written.
 func DefaultPolicyYAML() []byte { return bytes.Clone(defaultPolicy) }
@@ -279,7 +288,7 @@ var ErrPolicy = errors.New("invalid policy")
 func Parse(data []byte, name string) (*Policy, error) {
 	var p Policy
 	if !bytes.Equal(data, defaultPolicy) {
-		if err := yaml.Unmarshal(defaultPolicy, &p); err != nil {
+		if err := json.Unmarshal(defaultBase, &p); err != nil {
 			return nil, fmt.Errorf("embedded default policy: %w", err)
 		}
 	}

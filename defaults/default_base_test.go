@@ -1,0 +1,44 @@
+package defaults
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"reflect"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var update = flag.Bool("update", false, "rewrite default_base.json from default.yaml")
+
+// The base a policy file is read over is the embedded default: default_base.json is
+// default.yaml parsed and written as JSON, and reads back as the very same policy.
+func TestDefaultBaseIsTheDefault(t *testing.T) {
+	var fromYAML Policy
+	if err := yaml.Unmarshal(defaultPolicy, &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(fromYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	if *update {
+		if err := os.WriteFile("default_base.json", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(defaultBase, want) {
+		t.Fatalf("default_base.json is not default.yaml: run go test ./defaults -run TestDefaultBaseIsTheDefault -update")
+	}
+	var fromJSON Policy
+	if err := json.Unmarshal(defaultBase, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromJSON, fromYAML) {
+		t.Errorf("default_base.json reads back as another policy:\n%+v\nwant\n%+v", fromJSON, fromYAML)
+	}
+}
