@@ -8,17 +8,21 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 )
 
 //go:embed html/report.html.tmpl
 var htmlTemplate string
 
-// reportTemplate is parsed once; html/template escapes every value by its context, so names,
+// reportTemplate is parsed once, when the first report is written (not in package init, which
+// every command of the core pays); html/template escapes every value by its context, so names,
 // paths and command lines from the daemon (all under a container's creator's control) stay
 // text.
-var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"upper": strings.ToUpper,
-}).Parse(htmlTemplate))
+var reportTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"upper": strings.ToUpper,
+	}).Parse(htmlTemplate))
+})
 
 // htmlReport is what the template shows: the daemon, the counts, and the findings grouped by
 // target, then by severity (highest first).
@@ -86,7 +90,7 @@ func RenderHTML(w io.Writer, r Report, toolVersion string) error {
 		v.Targets = append(v.Targets, t)
 	}
 	var b strings.Builder
-	if err := reportTemplate.Execute(&b, v); err != nil {
+	if err := reportTemplate().Execute(&b, v); err != nil {
 		return fmt.Errorf("rendering the HTML report: %w", err)
 	}
 	_, err := io.WriteString(w, b.String())

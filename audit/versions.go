@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Vuln is a known container escape or daemon bypass fixed in a component's release. Fixed
@@ -109,11 +110,11 @@ func checkVersions(s *Snapshot) []Finding {
 // distBuild reports whether a version or commit string is a distribution package's
 // (Debian's 20.10.24+dfsg1, 1.1.5+ds1-1+deb12u1, Ubuntu's 1.7.12-0ubuntu4…).
 func distBuild(s string) bool {
-	return strings.ContainsAny(s, "+~") || distRE.MatchString(s)
+	return strings.ContainsAny(s, "+~") || distRE().MatchString(s)
 }
 
 // distRE matches distribution suffixes that carry no '+' or '~' (hex commits never match).
-var distRE = regexp.MustCompile(`ubuntu|\.el\d|\.fc\d`)
+var distRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`ubuntu|\.el\d|\.fc\d`) })
 
 // version is major.minor.patch with an optional pre-release number (1.0.0-rc6 → pre 6;
 // a release sorts after its pre-releases).
@@ -122,10 +123,12 @@ type version struct {
 	pre int // -1 for a release
 }
 
-var versionRE = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-?rc\.?(\d+))?`)
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-?rc\.?(\d+))?`)
+})
 
 func parseVersion(s string) (version, error) {
-	m := versionRE.FindStringSubmatch(s)
+	m := versionRE().FindStringSubmatch(s)
 	if m == nil {
 		return version{}, fmt.Errorf("unrecognised version %q", s)
 	}
