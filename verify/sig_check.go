@@ -41,6 +41,9 @@ type SigChecker struct {
 	Helper string
 	// Getenv reads the environment (SDOCKER_VERIFY, PATH); nil means os.Getenv.
 	Getenv func(string) string
+	// Prestarted, when set, is the helper the front started for this command: the first check
+	// that goes to a helper of its path is its request. Whoever sets it discards it at the end.
+	Prestarted *Prestarted
 }
 
 // Check verifies req. A digest reference, or a request with Digest set, is answered from the
@@ -163,6 +166,10 @@ func (c *SigChecker) runHelper(ctx context.Context, req SigRequest) (SigResponse
 			return SigResponse{}, err
 		}
 	}
+	if p := c.Prestarted; p != nil && p.Path == path {
+		c.Prestarted = nil
+		return p.ask(ctx, req)
+	}
 	return AskHelper(ctx, path, req)
 }
 
@@ -177,6 +184,11 @@ func AskHelper(ctx context.Context, path string, req SigRequest) (SigResponse, e
 	if err := callHelper(ctx, path, nil, in, &resp); err != nil {
 		return SigResponse{}, err
 	}
+	return checkAnswer(path, resp)
+}
+
+// checkAnswer turns a helper's answer into the check's result.
+func checkAnswer(path string, resp SigResponse) (SigResponse, error) {
 	if resp.Error != nil {
 		return resp, resp.Error
 	}
@@ -197,15 +209,21 @@ func callHelper(ctx context.Context, path string, args []string, in []byte, out 
 	var stdout, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &errOut
 	runErr := cmd.Run()
-	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
-		msg := strings.TrimSpace(errOut.String())
+	return decodeAnswer(ctx, strings.Join(append([]string{path}, args...), " "), stdout.Bytes(), errOut.String(), runErr, out)
+}
+
+// decodeAnswer decodes a helper's answer into out: a helper that answered nothing readable
+// could not verify, and its stderr and exit status say why.
+func decodeAnswer(ctx context.Context, what string, stdout []byte, stderr string, runErr error, out any) error {
+	if err := json.Unmarshal(stdout, out); err != nil {
+		msg := strings.TrimSpace(stderr)
 		if runErr != nil {
 			msg = strings.TrimSpace(runErr.Error() + ": " + msg)
 		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			msg = "timed out: " + msg
 		}
-		return SigErrorf(ClassUnverifiable, "running %s: %s", strings.Join(append([]string{path}, args...), " "), msg)
+		return SigErrorf(ClassUnverifiable, "running %s: %s", what, msg)
 	}
 	return nil
 }

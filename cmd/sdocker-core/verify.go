@@ -67,6 +67,10 @@ func (o *verifyOptions) Run(c *cobra.Command, e env, images []string) error {
 	dct := verify.ContentTrust(e.getenv)
 	var inv wrapper.Invocation
 	checker := signatureChecker(e)
+	// The front may have started the helper while this process started: it is the first
+	// check's, or stopped at the end.
+	checker.Prestarted = verify.TakePrestarted(e.getenv)
+	defer checker.Prestarted.Discard()
 	var results []verifyResult
 	failed := false
 	for _, img := range images {

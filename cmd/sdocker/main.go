@@ -25,7 +25,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	fail(argv.ExecCore(core, args))
+	var extra []string
+	if e := argv.PrestartHelper(args, os.Getenv); e != "" {
+		extra = append(extra, e)
+	}
+	fail(argv.ExecCore(core, args, extra...))
 }
 
 // needsCore reports whether the command line needs more than an exec of docker.

@@ -91,9 +91,10 @@ func FindCompanion(name, envVar string, getenv func(string) string) (string, boo
 	return "", false
 }
 
-// ExecCore replaces this process with sdocker-core, telling it which front sent it.
-func ExecCore(core string, args []string) error {
-	env := append(os.Environ(), FrontEnv+"="+executable())
+// ExecCore replaces this process with sdocker-core, telling it which front sent it; extraEnv
+// are added to its environment.
+func ExecCore(core string, args []string, extraEnv ...string) error {
+	env := append(append(os.Environ(), FrontEnv+"="+executable()), extraEnv...)
 	err := syscall.Exec(core, append([]string{"sdocker"}, args...), env)
 	return fmt.Errorf("executing %s: %w", core, err)
 }

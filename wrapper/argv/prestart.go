@@ -1,0 +1,77 @@
+package argv
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// PrestartEnv tells the core about the signature helper the front started for it:
+// "PID:STDIN:STDOUT:STDERR:PATH", the helper's process id, the core's ends of the helper's three
+// pipes (file descriptors the core inherits), and the helper's path.
+const PrestartEnv = "SDOCKER_VERIFY_PRESTARTED"
+
+// verifyHelper is the signature helper (verify.HelperName; the front does not link verify).
+const verifyHelper = "sdocker-verify"
+
+// PrestartHelper starts the signature helper for `sdocker verify IMAGE…` before the front execs
+// the core, and returns the PrestartEnv entry for the core's environment ("" when it started
+// nothing). The helper spends about 5 ms starting before it reads its request; the core spends
+// about as long starting, loading the policy and looking in the cache: started together, on
+// two CPUs, a cold check costs the longer of the two instead of their sum. The helper only
+// waits for a request: the core writes it one or kills it (when the cache answers, or when the
+// check goes to another helper), and it exits at the end of its stdin if the core never does.
+func PrestartHelper(args []string, getenv func(string) string) string {
+	if len(args) < 2 || args[0] != "verify" {
+		return ""
+	}
+	for _, a := range args[1:] {
+		if a == "-h" || a == "--help" || strings.HasPrefix(a, "--help=") {
+			return ""
+		}
+	}
+	path, ok := FindCompanion(verifyHelper, "SDOCKER_VERIFY", getenv)
+	if !ok {
+		return ""
+	}
+	// Raw descriptors: the core's ends must outlive this process's files (an *os.File's
+	// finalizer closes its descriptor) and, unlike the helper's ends, survive the exec.
+	var pipes [3][2]int
+	for i := range pipes {
+		if err := syscall.Pipe2(pipes[i][:], syscall.O_CLOEXEC); err != nil {
+			closeAll(pipes[:i])
+			return ""
+		}
+	}
+	stdin, stdout, stderr := pipes[0], pipes[1], pipes[2]
+	files := []*os.File{os.NewFile(uintptr(stdin[0]), "stdin"), os.NewFile(uintptr(stdout[1]), "stdout"), os.NewFile(uintptr(stderr[1]), "stderr")}
+	// The environment of a helper the core starts itself (verify.callHelper).
+	env := append(os.Environ(), "GOGC=off", "GOMEMLIMIT=512MiB")
+	proc, err := os.StartProcess(path, []string{path}, &os.ProcAttr{Env: env, Files: files})
+	for _, f := range files {
+		f.Close()
+	}
+	mine := []int{stdin[1], stdout[0], stderr[0]}
+	if err != nil {
+		for _, fd := range mine {
+			syscall.Close(fd)
+		}
+		return ""
+	}
+	for _, fd := range mine {
+		if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0); errno != 0 {
+			_ = proc.Kill()
+			return ""
+		}
+	}
+	return PrestartEnv + "=" + strconv.Itoa(proc.Pid) + ":" + strconv.Itoa(mine[0]) + ":" + strconv.Itoa(mine[1]) + ":" +
+		strconv.Itoa(mine[2]) + ":" + path
+}
+
+func closeAll(pipes [][2]int) {
+	for _, p := range pipes {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+	}
+}
