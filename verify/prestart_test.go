@@ -30,9 +30,13 @@ func writeHelper(t *testing.T, dir, name, body string) string {
 // environment the core would read.
 func prestart(t *testing.T, helper string) func(string) string {
 	t.Helper()
+	cache := t.TempDir() // empty: the front starts the helper
 	getenv := func(k string) string {
-		if k == "SDOCKER_VERIFY" {
+		switch k {
+		case "SDOCKER_VERIFY":
 			return helper
+		case "XDG_CACHE_HOME":
+			return cache
 		}
 		return os.Getenv(k)
 	}

@@ -20,7 +20,7 @@ import (
 // the same digest for TagTTL (pull always asks the registry again).
 const (
 	DigestTTL = 24 * time.Hour
-	TagTTL    = 5 * time.Minute
+	TagTTL    = argv.TagTTL
 )
 
 // HelperName is the helper binary that verifies signatures (with sigstore-go) and reads

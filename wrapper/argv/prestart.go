@@ -2,9 +2,11 @@ package argv
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // PrestartEnv tells the core about the signature helper the front started for it:
@@ -15,6 +17,10 @@ const PrestartEnv = "SDOCKER_VERIFY_PRESTARTED"
 // verifyHelper is the signature helper (verify.HelperName; the front does not link verify).
 const verifyHelper = "sdocker-verify"
 
+// TagTTL is how long a tag's verification is cached (verify.TagTTL is this one: the front,
+// which does not link verify, dates the cache by it).
+const TagTTL = 5 * time.Minute
+
 // PrestartHelper starts the signature helper for `sdocker verify IMAGE…` before the front execs
 // the core, and returns the PrestartEnv entry for the core's environment ("" when it started
 // nothing). The helper spends about 5 ms starting before it reads its request; the core spends
@@ -22,6 +28,10 @@ const verifyHelper = "sdocker-verify"
 // two CPUs, a cold check costs the longer of the two instead of their sum. The helper only
 // waits for a request: the core writes it one or kills it (when the cache answers, or when the
 // check goes to another helper), and it exits at the end of its stdin if the core never does.
+//
+// A helper the cache makes useless costs its start on the other CPU, so it is started only
+// when the signature cache has had no entry written for as long as a tag stays cached: then
+// no tag can be answered from it (each entry is renamed into the directory, which dates it).
 func PrestartHelper(args []string, getenv func(string) string) string {
 	if len(args) < 2 || args[0] != "verify" {
 		return ""
@@ -30,6 +40,9 @@ func PrestartHelper(args []string, getenv func(string) string) string {
 		if a == "-h" || a == "--help" || strings.HasPrefix(a, "--help=") {
 			return ""
 		}
+	}
+	if recentlyCached(getenv) {
+		return ""
 	}
 	path, ok := FindCompanion(verifyHelper, "SDOCKER_VERIFY", getenv)
 	if !ok {
@@ -67,6 +80,21 @@ func PrestartHelper(args []string, getenv func(string) string) string {
 	}
 	return PrestartEnv + "=" + strconv.Itoa(proc.Pid) + ":" + strconv.Itoa(mine[0]) + ":" + strconv.Itoa(mine[1]) + ":" +
 		strconv.Itoa(mine[2]) + ":" + path
+}
+
+// recentlyCached reports whether the signature cache ($XDG_CACHE_HOME/sdocker/signatures, as
+// verify.DefaultCacheDir finds it) had an entry written less than TagTTL ago.
+func recentlyCached(getenv func(string) string) bool {
+	base := getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return true // no cache to look at: as before, the core starts the helper
+		}
+		base = filepath.Join(home, ".cache")
+	}
+	fi, err := os.Stat(filepath.Join(base, "sdocker", "signatures"))
+	return err == nil && time.Since(fi.ModTime()) < TagTTL
 }
 
 func closeAll(pipes [][2]int) {

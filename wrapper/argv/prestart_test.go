@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The helper is started ahead only for `sdocker verify IMAGE…`, never for its help or another
@@ -15,9 +16,13 @@ func TestPrestartHelperOnlyForVerify(t *testing.T) {
 	if err := os.WriteFile(helper, []byte("#!/bin/sh\ncat >/dev/null\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	cache := t.TempDir()
 	with := func(k string) string {
-		if k == "SDOCKER_VERIFY" {
+		switch k {
+		case "SDOCKER_VERIFY":
 			return helper
+		case "XDG_CACHE_HOME":
+			return cache
 		}
 		return ""
 	}
@@ -32,5 +37,20 @@ func TestPrestartHelperOnlyForVerify(t *testing.T) {
 	got := PrestartHelper([]string{"verify", "--format", "json", "app"}, with)
 	if !strings.HasPrefix(got, PrestartEnv+"=") || !strings.HasSuffix(got, ":"+helper) {
 		t.Fatalf("PrestartHelper(verify app) = %q", got)
+	}
+	// A cache written to within TagTTL may answer: no helper is started for nothing.
+	signatures := filepath.Join(cache, "sdocker", "signatures")
+	if err := os.MkdirAll(signatures, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got := PrestartHelper([]string{"verify", "app"}, with); got != "" {
+		t.Errorf("with a fresh cache, PrestartHelper = %q, want nothing started", got)
+	}
+	old := time.Now().Add(-TagTTL - time.Minute)
+	if err := os.Chtimes(signatures, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if got := PrestartHelper([]string{"verify", "app"}, with); got == "" {
+		t.Error("with a cache last written before TagTTL, no helper was started")
 	}
 }
