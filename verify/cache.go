@@ -1,6 +1,7 @@
 // Package verify checks images before docker gets them: signature verification (through the
-// sdocker-verify helper, which alone links cosign), the vulnerability scan gate (the trivy
-// binary), and the on-disk cache that lets a second check of the same digest cost nothing.
+// sdocker-verify helpers, which alone link sigstore and cosign), the vulnerability scan gate
+// (the trivy binary), and the on-disk cache that lets a second check of the same digest cost
+// nothing.
 package verify
 
 import (
