@@ -45,7 +45,9 @@ func PrestartHelper(args []string, getenv func(string) string) string {
 		return ""
 	}
 	path, ok := FindCompanion(verifyHelper, "SDOCKER_VERIFY", getenv)
-	if !ok {
+	if !ok || !filepath.IsAbs(path) {
+		// A relative name is looked up by the core as exec does (on PATH): not this process's
+		// business to guess which binary that is.
 		return ""
 	}
 	// Raw descriptors: the core's ends must outlive this process's files (an *os.File's

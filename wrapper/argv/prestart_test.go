@@ -34,6 +34,15 @@ func TestPrestartHelperOnlyForVerify(t *testing.T) {
 	if got := PrestartHelper([]string{"verify", "app"}, func(string) string { return "" }); got != "" {
 		t.Errorf("PrestartHelper without a helper = %q", got)
 	}
+	relative := func(k string) string {
+		if k == "SDOCKER_VERIFY" {
+			return "sdocker-verify"
+		}
+		return with(k)
+	}
+	if got := PrestartHelper([]string{"verify", "app"}, relative); got != "" {
+		t.Errorf("PrestartHelper with SDOCKER_VERIFY=sdocker-verify = %q, want nothing started", got)
+	}
 	got := PrestartHelper([]string{"verify", "--format", "json", "app"}, with)
 	if !strings.HasPrefix(got, PrestartEnv+"=") || !strings.HasSuffix(got, ":"+helper) {
 		t.Fatalf("PrestartHelper(verify app) = %q", got)
