@@ -202,9 +202,7 @@ func checkAnswer(path string, resp SigResponse) (SigResponse, error) {
 // decodes its JSON answer into out. A helper that answers nothing readable could not verify.
 func callHelper(ctx context.Context, path string, args []string, in []byte, out any) error {
 	cmd := exec.CommandContext(ctx, path, args...)
-	// The helper lives for one check: collecting garbage only costs it start-up time (a third
-	// of its allocations happen in package init). The limit bounds it all the same.
-	cmd.Env = append(os.Environ(), "GOGC=off", "GOMEMLIMIT=512MiB")
+	cmd.Env = append(os.Environ(), argv.HelperEnv...)
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &errOut
