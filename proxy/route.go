@@ -8,34 +8,23 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // minAPIVersion is the oldest API version the proxy accepts: before 1.24 the daemon took a
 // HostConfig on container start, a way around every create decision.
 const minAPIVersion = 24
 
-// routePatterns are the paths the proxy tells apart by pattern.
-type routePatterns struct {
-	versionPrefix *regexp.Regexp
+var (
+	versionPrefix = regexp.MustCompile(`^/v([^/]*)(/.*)$`)
 	// dockerd names containers, networks and plugins in its routes with {name:.*}: a name may
 	// hold slashes, so a route is matched from its end.
-	containerRoute, archiveRoute, execStartRoute, connectRoute, pluginRoute, serviceRoute *regexp.Regexp
-}
-
-// routes are compiled when the first request is routed, not in package init, which every
-// command of the core (where the proxy is linked) would pay.
-var routes = sync.OnceValue(func() *routePatterns {
-	return &routePatterns{
-		versionPrefix:  regexp.MustCompile(`^/v([^/]*)(/.*)$`),
-		containerRoute: regexp.MustCompile(`^/containers/(.+)/(exec|update|start|restart|attach)$`),
-		archiveRoute:   regexp.MustCompile(`^/containers/(.+)/archive$`),
-		execStartRoute: regexp.MustCompile(`^/exec/(.+)/start$`),
-		connectRoute:   regexp.MustCompile(`^/networks/(.+)/connect$`),
-		pluginRoute:    regexp.MustCompile(`^/plugins/(.+)/(enable|set|upgrade)$`),
-		serviceRoute:   regexp.MustCompile(`^/services/(.+)/update$`),
-	}
-})
+	containerRoute = regexp.MustCompile(`^/containers/(.+)/(exec|update|start|restart|attach)$`)
+	archiveRoute   = regexp.MustCompile(`^/containers/(.+)/archive$`)
+	execStartRoute = regexp.MustCompile(`^/exec/(.+)/start$`)
+	connectRoute   = regexp.MustCompile(`^/networks/(.+)/connect$`)
+	pluginRoute    = regexp.MustCompile(`^/plugins/(.+)/(enable|set|upgrade)$`)
+	serviceRoute   = regexp.MustCompile(`^/services/(.+)/update$`)
+)
 
 // route is what a request asks, once its version prefix is off.
 type route struct {
@@ -51,7 +40,7 @@ func classify(r *http.Request) (route, error) {
 	if p == "" || path.Clean(p) != p {
 		return route{}, fmt.Errorf("the path %q is not in its clean form", p)
 	}
-	if m := routes().versionPrefix.FindStringSubmatch(p); m != nil {
+	if m := versionPrefix.FindStringSubmatch(p); m != nil {
 		if !knownVersion(m[1]) {
 			return route{}, fmt.Errorf("API version %q in %q: the proxy accepts versions 1.%d and later", m[1], p, minAPIVersion)
 		}
@@ -59,7 +48,7 @@ func classify(r *http.Request) (route, error) {
 	}
 	rt := route{path: p}
 	// docker cp mounts the container's binds and volumes (GET, HEAD and PUT alike), with no start.
-	if m := routes().archiveRoute.FindStringSubmatch(p); m != nil {
+	if m := archiveRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "archive", m[1]
 		return rt, nil
 	}
@@ -91,15 +80,15 @@ func classify(r *http.Request) (route, error) {
 	if rt.kind != "" {
 		return rt, nil
 	}
-	if m := routes().containerRoute.FindStringSubmatch(p); m != nil {
+	if m := containerRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = m[2], m[1]
-	} else if m := routes().execStartRoute.FindStringSubmatch(p); m != nil {
+	} else if m := execStartRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "execstart", m[1]
-	} else if m := routes().connectRoute.FindStringSubmatch(p); m != nil {
+	} else if m := connectRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "connect", m[1]
-	} else if m := routes().pluginRoute.FindStringSubmatch(p); m != nil {
+	} else if m := pluginRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "plugin", m[1]
-	} else if m := routes().serviceRoute.FindStringSubmatch(p); m != nil {
+	} else if m := serviceRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "service", m[1]
 	}
 	return rt, nil
