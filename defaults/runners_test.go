@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-func bind(src, dst, from string) Mount { return Mount{Type: "bind", Source: src, Target: dst, From: from} }
+func bind(src, dst, from string) Mount {
+	return Mount{Type: "bind", Source: src, Target: dst, From: from}
+}
 
 func vals(froms ...string) []Val[string] {
 	var out []Val[string]
@@ -113,7 +115,11 @@ func TestAttributeRunner(t *testing.T) {
 			Env: vals("-e GITHUB_ACTIONS=true"), Labels: vals("--label 9f86d0"), Workdir: val("--workdir /github/workspace"), Getenv: ghEnv},
 			RunnerGitHubActions, "container action", []string{ghSocket, "-v /r/_work/_temp:/github/runner_temp",
 				"-v /r/_work/app/app:/github/workspace", "--workdir /github/workspace", "-e GITHUB_ACTIONS=true", "--label 9f86d0"}},
-		{"jenkins docker.inside", func() RunnerInput { in := jenkinsInside; in.Getenv = env("BUILD_TAG=jenkins-app-42", "JENKINS_URL=http://j/"); return in }(),
+		{"jenkins docker.inside", func() RunnerInput {
+			in := jenkinsInside
+			in.Getenv = env("BUILD_TAG=jenkins-app-42", "JENKINS_URL=http://j/")
+			return in
+		}(),
 			RunnerJenkins, "docker.inside", []string{"-v " + jenkinsWS + ":" + jenkinsWS + ":rw,z", "-v " + jenkinsWS + "@tmp:" + jenkinsWS + "@tmp:rw,z", "-w " + jenkinsWS}},
 		{"jenkins docker.inside read from its command line alone", jenkinsInside, RunnerJenkins, "docker.inside", nil},
 		{"a jenkins sh step's docker run is the author's", RunnerInput{
