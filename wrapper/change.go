@@ -171,7 +171,7 @@ var flagNames = map[defaults.Field]string{
 	defaults.FieldLogConfig: "--log-opt", defaults.FieldReadonlyRootfs: "--read-only", defaults.FieldRuntime: "--runtime",
 	defaults.FieldCgroupParent: "--cgroup-parent", defaults.FieldMountReadOnly: ":ro",
 	defaults.FieldMountPropagation: "the propagation (bind-propagation=, or :shared in -v)",
-	defaults.FieldPortBindings: "--publish", defaults.FieldPublishAllPorts: "--publish-all",
+	defaults.FieldPortBindings:     "--publish", defaults.FieldPublishAllPorts: "--publish-all",
 }
 
 // Words puts the CLI's flag names into a violation's message and hint.
