@@ -293,3 +293,27 @@ func TestCICorpusAttribution(t *testing.T) {
 		})
 	}
 }
+
+// TestCICorpusUnderPresets holds every entry to its outcome under its runner's preset, as
+// sdocker policy preset RUNNER prints it.
+func TestCICorpusUnderPresets(t *testing.T) {
+	start := time.Now()
+	files := map[string]string{}
+	for _, e := range loadCorpus(t, ciLayout) {
+		runner := strings.TrimSuffix(e.file, ".txt")
+		if files[runner] == "" {
+			r := sdocker(t, "policy", "preset", runner)
+			if r.code != 0 {
+				t.Fatalf("sdocker policy preset %s: exit %d: %s", runner, r.code, r.stderr)
+			}
+			files[runner] = filepath.Join(t.TempDir(), runner+".yaml")
+			if err := os.WriteFile(files[runner], []byte(r.stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run(e.file+"/"+e.name, func(t *testing.T) {
+			checkOutcome(t, e, e.want["preset"], files[runner])
+		})
+	}
+	t.Logf("corpus under the presets: %v", time.Since(start))
+}
