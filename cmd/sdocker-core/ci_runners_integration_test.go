@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sdocker/internal/testenv"
 )
 
 // The CI runners' job shapes (testdata/ci), replayed through the sdocker binary against the real
@@ -33,8 +36,19 @@ type ciUser struct {
 func ciHost(t *testing.T, uid uint32) (root, bin string, u ciUser) {
 	t.Helper()
 	requireDaemon(t)
-	root = t.TempDir()
+	// The runner's directories in a home of its own under /home, as a self-hosted runner's
+	// are (/home/runner/actions-runner): not under /tmp, which the runner's user could write
+	// (the CLI door, running as that user, refuses to give a container what it could swap).
+	// Its run directory, with the policed socket, is under /run, root's, as sdocker-proxy's.
+	root, err := os.MkdirTemp("/home", "sdocker-ci-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root); os.RemoveAll(ciRun(root)) })
 	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(ciRun(root), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	bin = filepath.Join(root, "bin")
@@ -87,18 +101,13 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 // environment: what the runner's process starter does with the docker CLI.
 func (u ciUser) run(t *testing.T, bin string, args ...string) result {
 	t.Helper()
-	g, err := user.LookupGroup("docker")
-	if err != nil {
-		t.Fatalf("the docker group: %v", err)
-	}
-	gid, _ := strconv.Atoi(g.Gid)
 	cmd := exec.Command(filepath.Join(bin, "sdocker"), args...)
 	cmd.Dir = u.home
 	cmd.Env = append([]string{"HOME=" + u.home, "PATH=" + bin + ":" + os.Getenv("PATH"), "SDOCKER_POLICY=" + u.policy}, u.env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid, Groups: []uint32{uint32(gid)}}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid, Groups: []uint32{dockerGID(t)}}}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -106,6 +115,33 @@ func (u ciUser) run(t *testing.T, bin string, args ...string) result {
 		t.Fatalf("running sdocker %q as uid %d: %v", args, u.uid, err)
 	}
 	return result{out.String(), errb.String(), code}
+}
+
+// reachPoliced checks that the runner's user can see the policed socket, as the CLI door (which
+// runs as that user) must before it gives the socket to a container. Where it cannot, the test
+// fails and lets the docker group through the socket's directory, to go on with the job.
+func (u ciUser) reachPoliced(t *testing.T, bin, root string) {
+	t.Helper()
+	check := exec.Command("test", "-S", ciPoliced(root))
+	check.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid, Groups: []uint32{dockerGID(t)}}}
+	if check.Run() == nil {
+		return
+	}
+	dir := filepath.Dir(ciPoliced(root))
+	fi, _ := os.Stat(dir)
+	t.Errorf("the runner's user (uid %d, in the docker group) cannot reach the policed socket: sdocker proxy made %s %v, so the CLI door refuses the socket (want the directory reachable by the proxy's --group)", u.uid, dir, fi.Mode().Perm())
+	os.Chown(dir, 0, int(dockerGID(t)))
+	os.Chmod(dir, 0o750)
+}
+
+func dockerGID(t *testing.T) uint32 {
+	t.Helper()
+	g, err := user.LookupGroup("docker")
+	if err != nil {
+		t.Fatalf("the docker group: %v", err)
+	}
+	gid, _ := strconv.Atoi(g.Gid)
+	return uint32(gid)
 }
 
 // must runs a corpus command line and fails the test unless it succeeds.
@@ -139,7 +175,7 @@ func corpusEntry(t *testing.T, name string, layout map[string]string, repl map[s
 }
 
 // ciPolicy writes the runner's preset, as sdocker policy preset prints it, with its policed
-// socket at root/proxy/docker.sock (a socket of this test's own proxy), and returns its path.
+// socket at ciPoliced(root) (a socket of this test's own proxy), and returns its path.
 func ciPolicy(t *testing.T, root, runner string) string {
 	t.Helper()
 	r := sdocker(t, "policy", "preset", runner)
@@ -151,11 +187,43 @@ func ciPolicy(t *testing.T, root, runner string) string {
 		t.Fatalf("the %s preset has no %q:\n%s", runner, policed, r.stdout)
 	}
 	p := filepath.Join(root, runner+".yaml")
-	body := strings.Replace(r.stdout, policed, "policed: "+filepath.Join(root, "proxy", "docker.sock"), 1)
+	body := strings.Replace(r.stdout, policed, "policed: "+ciPoliced(root), 1)
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// ciRun is the host's run directory for the test's proxy, as /run/sdocker is sdocker-proxy's.
+func ciRun(root string) string { return filepath.Join("/run", filepath.Base(root)) }
+
+// ciPoliced is where ciPolicy's policed socket is, as /run/sdocker/sockets/docker.sock is.
+func ciPoliced(root string) string { return filepath.Join(ciRun(root), "sockets", "docker.sock") }
+
+// ciProxy starts sdocker proxy as root in front of the daemon with the policy, as
+// sdocker-proxy.service does: it serves ciRun(root)/docker.sock and the policed socket.
+func ciProxy(t *testing.T, root, policy string) {
+	t.Helper()
+	cmd := exec.Command(sdockerBin, "proxy", "--listen", "unix://"+filepath.Join(ciRun(root), "docker.sock"), "--group", "docker", "--policy", policy)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("sdocker proxy's log:\n%s", stderr.String())
+		}
+	})
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(ciPoliced(root)); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("sdocker proxy serves no policed socket at %s:\n%s", ciPoliced(root), stderr.String())
 }
 
 func randomHex(n int) string {
@@ -192,7 +260,9 @@ func TestCIJenkinsInside(t *testing.T) {
 	}
 	os.Chown(script, 1000, 1000)
 	u.policy = ciPolicy(t, root, "jenkins")
-	img := requireReplica(t, "apt")
+	// A job image whose entrypoint runs the command it is given, as inside() requires (the
+	// official images' do); the redis replica's does.
+	img := requireReplica(t, "redis")
 	label := "sdocker-ci-jenkins=" + randomHex(4)
 	removeLater(t, label)
 	repl := map[string]string{"maven:3-eclipse-temurin-21": img}
@@ -222,4 +292,130 @@ func TestCIJenkinsInside(t *testing.T) {
 	u.must(t, bin, stop.argv...)
 	u.must(t, bin, "rm", "-f", id)
 	t.Logf("Jenkins docker.inside replayed in %v", time.Since(start))
+}
+
+// The GitHub Actions runner's container job (actions/runner: ContainerOperationProvider,
+// DockerCommandManager, ContainerStepHost) with a postgres service, on a host set up with the
+// github-actions preset: the job network; the service created on it with its port, published
+// on the loopback only; the job container with the runner's binds of its _work directory (owned
+// by the runner's uid 1001) and the daemon's socket, given the policed one; docker start; steps
+// by docker exec that write the workspace as root, reach the service by its network alias and
+// run docker ps through the socket the job got; a privileged container asked through that
+// socket is refused.
+func TestCIGitHubActionsJob(t *testing.T) {
+	start := time.Now()
+	root, bin, u := ciHost(t, 1001)
+	runner := ciDir(t, root, "actions-runner", 1001)
+	work := ciDir(t, root, "actions-runner/_work", 1001)
+	for _, d := range []string{"_temp/_github_home", "_temp/_github_workflow", "_actions", "_tool/docker", "app/app"} {
+		ciDir(t, work, d, 1001)
+	}
+	ciDir(t, runner, "externals", 1001)
+	// A docker CLI in the tool cache, as setup actions leave one (this machine's is static).
+	dockerCLI, err := exec.LookPath("docker")
+	if err != nil {
+		testenv.Missing(t, "no docker CLI on PATH")
+	}
+	copyFile(t, dockerCLI, filepath.Join(work, "_tool/docker/docker"), 0o755)
+	u.policy = ciPolicy(t, root, "github-actions")
+	ciProxy(t, root, u.policy)
+	u.reachPoliced(t, bin, root)
+
+	instance := randomHex(3) // the runner's instance label: six hex digits
+	network := "github_network_" + randomHex(16)
+	removeLater(t, instance, network)
+	repl := map[string]string{
+		"9f86d0": instance,
+		"github_network_5d41402abc4b2a76b9719d911017c592": network,
+		"postgres:16": requireReplica(t, "postgres"),
+		"redis:7":     requireReplica(t, "redis"),
+		"node:20":     requireReplica(t, "apt"),
+		// ports: [5432] rather than [5432:5432]: a host port of the daemon's choosing, as the
+		// runner reads back with docker port (the daemon is shared with other tests).
+		"5432:5432": "5432", "6379:6379": "6379",
+	}
+	layout := map[string]string{"{RUNNER}": runner, "{WORK}": work, "{TOOLS}": filepath.Join(work, "_tool")}
+	step := func(name string) ciEntry { return corpusEntry(t, name, layout, repl) }
+
+	net := step("network-create")
+	u.env = net.env
+	u.must(t, bin, net.argv...)
+
+	// The services: postgres, and redis, which the step reaches by its network alias (the
+	// postgres replica listens on its unix socket and loopback only, unlike the official image;
+	// the step reaches it through the job's docker socket instead).
+	var services []string
+	for _, name := range []string{"service-postgres-create", "service-redis-create"} {
+		svc := step(name)
+		id := u.must(t, bin, svc.argv...)
+		u.must(t, bin, "start", id)
+		services = append(services, id)
+		for port, b := range inspect(t, id)["HostConfig"].(map[string]any)["PortBindings"].(map[string]any) {
+			if ip := b.([]any)[0].(map[string]any)["HostIp"]; ip != "127.0.0.1" {
+				t.Errorf("%s: port %s is published on %q, want 127.0.0.1", name, port, ip)
+			}
+		}
+	}
+	pgName := step("service-postgres-create").argv[2]
+
+	job := step("job-container-create")
+	jobID := u.must(t, bin, job.argv...)
+	hc := inspect(t, jobID)["HostConfig"].(map[string]any)
+	var socketBind string
+	for _, m := range inspect(t, jobID)["Mounts"].([]any) {
+		if mm := m.(map[string]any); mm["Destination"] == "/var/run/docker.sock" {
+			socketBind = mm["Source"].(string)
+		}
+	}
+	if socketBind != ciPoliced(root) {
+		t.Fatalf("the job container's /var/run/docker.sock is %q, want the policed %s", socketBind, ciPoliced(root))
+	}
+	if fmt.Sprint(hc["CapDrop"]) != "[ALL]" || hc["Memory"] != float64(4<<30) {
+		t.Errorf("the job container: CapDrop %v Memory %v, want [ALL] and the preset's 4g", hc["CapDrop"], hc["Memory"])
+	}
+	if r := u.run(t, bin, step("job-container-start").argv[0], jobID); r.code != 0 {
+		// Recorded, then started as docker would, to check the job itself.
+		t.Errorf("docker start of the job container the runner created: exit %d\n%s", r.code, r.stderr)
+		if out, err := exec.Command("docker", "start", jobID).CombinedOutput(); err != nil {
+			t.Fatalf("docker start: %v %s", err, out)
+		}
+	}
+
+	// One run: step, as ScriptHandler writes it to _temp and ContainerStepHost runs it.
+	script := filepath.Join(work, "_temp", "5f1e2a4b-7c3d-4e6f-8a9b-0c1d2e3f4a5b.sh")
+	body := `set -e
+echo built > /__w/app/app/built.txt
+id -u
+bash -c 'for i in $(seq 1 100); do if (echo > /dev/tcp/redis/6379) 2>/dev/null; then exec 3<>/dev/tcp/redis/6379; printf "PING\r\n" >&3; head -c 5 <&3; echo; exit 0; fi; sleep 0.2; done; exit 1'
+/__t/docker/docker ps --format '{{.Names}}'
+for i in $(seq 1 50); do /__t/docker/docker exec ` + pgName + ` psql -U postgres -tAc 'select 40+2' 2>/dev/null && break; sleep 0.2; done
+if /__t/docker/docker create --privileged ` + repl["node:20"] + ` 2>/tmp/err; then echo privileged created; else cat /tmp/err; fi
+`
+	if err := os.WriteFile(script, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(script, 1001, 1001)
+	run := corpusEntry(t, "step-run-script", layout, map[string]string{"3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea": jobID})
+	u.env = run.env
+	r := u.run(t, bin, run.argv...)
+	if r.code != 0 {
+		t.Fatalf("the run: step failed: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"0\n", "+PONG", pgName, "42\n", "rule privileged"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the step's output lacks %q:\n%s%s", want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "privileged created") {
+		t.Errorf("a privileged container was created through the job's socket")
+	}
+	if b, err := os.ReadFile(filepath.Join(work, "app/app/built.txt")); err != nil || string(b) != "built\n" {
+		t.Errorf("the workspace file the step wrote: %q, %v", b, err)
+	}
+	for _, name := range []string{"job-container-remove"} {
+		u.must(t, bin, corpusEntry(t, name, layout, map[string]string{"3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea": jobID}).argv...)
+	}
+	u.must(t, bin, append([]string{"rm", "--force"}, services...)...)
+	u.must(t, bin, "network", "rm", network)
+	t.Logf("GitHub Actions container job replayed in %v", time.Since(start))
 }
