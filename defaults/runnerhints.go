@@ -26,15 +26,15 @@ func RunnerHints(d Decision, a Attribution, underPreset *Decision) Decision {
 		v.Message = fmt.Sprintf("%s (%s added %s, not the job's author: %s)", v.Message, a.Runner.title(), v.From, added.Why)
 		switch {
 		case underPreset != nil && !refuses(*underPreset, v):
-			v.Hint = fmt.Sprintf("use the policy made for %s hosts, which allows what the runner adds: %s > /etc/sdocker/policy.yaml", a.Runner.title(), preset)
+			v.Hint = fmt.Sprintf("use the policy made for hosts that run %s, which allows what the runner adds: %s > /etc/sdocker/policy.yaml", a.Runner.title(), preset)
 		case underPreset != nil && added.Setting != "":
 			v.Hint = fmt.Sprintf("%s (even the runner's preset, %s, refuses it); or %s", added.Setting, preset, v.Hint)
 		case underPreset != nil:
 			v.Hint = fmt.Sprintf("%s (the runner adds it, and even its preset, %s, refuses it)", v.Hint, preset)
 		case added.Setting != "":
-			v.Hint = fmt.Sprintf("try the policy made for %s hosts (%s), or %s; or %s", a.Runner.title(), preset, added.Setting, v.Hint)
+			v.Hint = fmt.Sprintf("try the policy made for hosts that run %s (%s), or %s; or %s", a.Runner.title(), preset, added.Setting, v.Hint)
 		default:
-			v.Hint = fmt.Sprintf("try the policy made for %s hosts (%s); or %s", a.Runner.title(), preset, v.Hint)
+			v.Hint = fmt.Sprintf("try the policy made for hosts that run %s (%s); or %s", a.Runner.title(), preset, v.Hint)
 		}
 		out.Violations[i] = v
 	}

@@ -183,10 +183,10 @@ func TestRunnerHints(t *testing.T) {
 		preset *Decision
 		hints  []string // substrings of each violation's hint, in order
 	}{
-		{"no preset decision", nil, []string{"try the policy made for the GitHub Actions runner hosts (sdocker policy preset github-actions); or add a policy exception",
+		{"no preset decision", nil, []string{"try the policy made for hosts that run the GitHub Actions runner (sdocker policy preset github-actions); or add a policy exception",
 			"sdocker policy preset github-actions", "grant only the capabilities it needs"}},
 		{"the preset lifts the socket, not the tool cache", &Decision{Violations: []Violation{tools, own}},
-			[]string{"use the policy made for the GitHub Actions runner hosts, which allows what the runner adds: sdocker policy preset github-actions",
+			[]string{"use the policy made for hosts that run the GitHub Actions runner, which allows what the runner adds: sdocker policy preset github-actions",
 				"end -v with :ro (the runner adds it, and even its preset, sdocker policy preset github-actions, refuses it)", "grant only"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sdocker/defaults"
+	"sdocker/internal/golden"
 	"sdocker/wrapper"
 )
 
@@ -290,6 +291,21 @@ func TestCICorpusAttribution(t *testing.T) {
 					t.Errorf("refusal of runner-added %s does not name the preset: %s; %s", v.From, v.Message, v.Hint)
 				}
 			}
+			// With the same request decided under the runner's preset (as explain decides it:
+			// the policed socket taken as served), a hint says the preset allows only what it does.
+			preset := presetPolicy(t, corpusRunnerOf(e))
+			facts := defaults.AssumedFacts()
+			facts.PolicedSocket = preset.Runtime.DockerSocket.Policed
+			under := defaults.Decide(defaults.Input{Policy: preset, Request: req, Facts: facts, Now: time.Now()})
+			for _, v := range defaults.RunnerHints(d, a, &under).Violations {
+				if _, ok := a.AddedBy(v.From); !ok {
+					continue
+				}
+				lifted := strings.Contains(v.Hint, "which allows what the runner adds")
+				if stillRefused := slices.ContainsFunc(under.Violations, func(w defaults.Violation) bool { return w.Rule == v.Rule && w.From == v.From }); lifted == stillRefused {
+					t.Errorf("%s: hint %q, but under the preset it is refused: %v", v.From, v.Hint, stillRefused)
+				}
+			}
 		})
 	}
 }
@@ -300,7 +316,7 @@ func TestCICorpusUnderPresets(t *testing.T) {
 	start := time.Now()
 	files := map[string]string{}
 	for _, e := range loadCorpus(t, ciLayout) {
-		runner := strings.TrimSuffix(e.file, ".txt")
+		runner := corpusRunnerOf(e)
 		if files[runner] == "" {
 			r := sdocker(t, "policy", "preset", runner)
 			if r.code != 0 {
@@ -316,4 +332,65 @@ func TestCICorpusUnderPresets(t *testing.T) {
 		})
 	}
 	t.Logf("corpus under the presets: %v", time.Since(start))
+}
+
+// corpusRunnerOf is the runner whose preset an entry is judged under: its file's.
+func corpusRunnerOf(e ciEntry) string { return strings.TrimSuffix(e.file, ".txt") }
+
+// presetPolicy reads a runner's preset as sdocker policy preset prints it.
+func presetPolicy(t *testing.T, name string) *defaults.Policy {
+	t.Helper()
+	b, err := defaults.Preset(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := defaults.Parse(b, "preset "+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestCIRunnerHintsGolden shows what a CI user reads when the default policy refuses what a
+// runner added: the refusal lines of some corpus entries, rewritten by RunnerHints with the
+// same request decided under the runner's preset (testdata/ci/hints.golden).
+func TestCIRunnerHintsGolden(t *testing.T) {
+	p, err := defaults.Parse(defaults.DefaultPolicyYAML(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, e := range loadCorpus(t, ciLayout) {
+		switch e.name {
+		case "job-container-create", "container-action-run", "inside-run-builtin-node", "run-mount-buildkite-agent", "author-job-container-pid-host":
+		default:
+			continue
+		}
+		inv, err := wrapper.Parse(e.argv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		for _, kv := range e.env {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		a := defaults.AttributeRunner(wrapper.RunnerInput(inv, req, func(k string) string { return env[k] }))
+		preset := presetPolicy(t, corpusRunnerOf(e))
+		facts := defaults.AssumedFacts()
+		facts.PolicedSocket = preset.Runtime.DockerSocket.Policed
+		now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		under := defaults.Decide(defaults.Input{Policy: preset, Request: req, Facts: facts, Now: now})
+		d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: now})
+		fmt.Fprintf(&out, "[%s/%s] runner %s (%s): %s\n", e.file, e.name, a.Runner, a.Shape, strings.Join(a.Evidence, "; "))
+		for _, v := range defaults.RunnerHints(d, a, &under).Violations {
+			fmt.Fprintln(&out, "sdocker: "+violationLine(v))
+		}
+		out.WriteString("\n")
+	}
+	golden.Check(t, "testdata/ci/hints.golden", []byte(out.String()))
 }

@@ -291,6 +291,35 @@ func TestCIJenkinsInside(t *testing.T) {
 	stop := corpusEntry(t, "inside-stop", layout, map[string]string{"0b6f1a2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4": id})
 	u.must(t, bin, stop.argv...)
 	u.must(t, bin, "rm", "-f", id)
+
+	// agent { docker { args '-v /var/run/docker.sock:/var/run/docker.sock' } }: the job builds
+	// and runs containers through the socket it is given, the policed one, with a docker CLI it
+	// brings in its workspace.
+	ciProxy(t, root, u.policy)
+	u.reachPoliced(t, bin, root)
+	cli, err := exec.LookPath("docker")
+	if err != nil {
+		testenv.Missing(t, "no docker CLI on PATH")
+	}
+	ciDir(t, ws, ".bin", 1000)
+	copyFile(t, cli, filepath.Join(ws, ".bin", "docker"), 0o755)
+	sock := corpusEntry(t, "inside-run-args-socket", layout, map[string]string{"docker:cli": img})
+	id = u.must(t, bin, append([]string{sock.argv[0], "--label", label}, sock.argv[1:]...)...)
+	for _, m := range inspect(t, id)["Mounts"].([]any) {
+		if mm := m.(map[string]any); mm["Destination"] == "/var/run/docker.sock" && mm["Source"] != ciPoliced(root) {
+			t.Errorf("the job's /var/run/docker.sock is %v, want the policed %s", mm["Source"], ciPoliced(root))
+		}
+	}
+	step = corpusEntry(t, "inside-exec-sh", layout, map[string]string{"0b6f1a2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4": id})
+	build := "d=" + ws + "/.bin/docker\n$d ps --format '{{.ID}}' --no-trunc\nif $d run --rm --privileged " + img + " true 2>&1; then echo privileged ran; fi\n"
+	if err := os.WriteFile(script, []byte(build), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := u.run(t, bin, step.argv...)
+	if !strings.Contains(r.stdout, id) || !strings.Contains(r.stdout, "rule privileged") || strings.Contains(r.stdout, "privileged ran") {
+		t.Errorf("docker through the job's socket: exit %d, want docker ps to list the job and --privileged refused:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	u.must(t, bin, "rm", "-f", id)
 	t.Logf("Jenkins docker.inside replayed in %v", time.Since(start))
 }
 
