@@ -248,6 +248,23 @@ func checkOutcome(t *testing.T, e ciEntry, want, policy string) {
 		v, _ := json.MarshalIndent(out["violations"], "", "  ")
 		t.Errorf("%s\n%q: %s, want %s; violations: %s", e.source, e.argv, got, want, v)
 	}
+	if policy != "" && !strings.HasPrefix(got, "refused") {
+		checkLoopbackPorts(t, e.argv, out)
+	}
+}
+
+// checkLoopbackPorts holds a runner's preset to runtime.network.publish_address: a port
+// published without an address (a service's ports: [5432:5432]) is published on 127.0.0.1.
+func checkLoopbackPorts(t *testing.T, argv []string, out map[string]any) {
+	t.Helper()
+	rendered := fmt.Sprint(out["argv"])
+	for i, a := range argv {
+		if (a == "-p" || a == "--publish") && i+1 < len(argv) && strings.Count(argv[i+1], ":") <= 1 {
+			if !strings.Contains(rendered, "--publish=127.0.0.1:"+argv[i+1]) {
+				t.Errorf("%s %s is not published on the loopback: %s", a, argv[i+1], rendered)
+			}
+		}
+	}
 }
 
 // TestCICorpusAttribution holds AttributeRunner to every decided entry: it names the entry's

@@ -441,8 +441,25 @@ if /__t/docker/docker create --privileged ` + repl["node:20"] + ` 2>/tmp/err; th
 	if b, err := os.ReadFile(filepath.Join(work, "app/app/built.txt")); err != nil || string(b) != "built\n" {
 		t.Errorf("the workspace file the step wrote: %q, %v", b, err)
 	}
-	for _, name := range []string{"job-container-remove"} {
-		u.must(t, bin, corpusEntry(t, name, layout, map[string]string{"3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea": jobID}).argv...)
+	u.must(t, bin, corpusEntry(t, "job-container-remove", layout, map[string]string{"3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea": jobID}).argv...)
+
+	// A Docker container action (ContainerActionHandler, DockerRun): docker run --rm with the
+	// runner's binds and the daemon's socket. The action's image (built from its Dockerfile, as
+	// LABEL:STEP) is the test image, its arguments a read of the workflow's event file.
+	action := instance + ":4e07408562bedb8b60ce05c1decfe3ad"
+	if out, err := exec.Command("docker", "tag", testImage, action).CombinedOutput(); err != nil {
+		t.Fatalf("docker tag: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", action).Run() })
+	event := filepath.Join(work, "_temp/_github_workflow/event.json")
+	if err := os.WriteFile(event, []byte(`{"action":"opened"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	act := corpusEntry(t, "container-action-run", layout, map[string]string{"9f86d0:4e07408562bedb8b60ce05c1decfe3ad": action,
+		"9f86d0": instance, "--config": "file", ".lint.yml": "/github/workflow/event.json"})
+	u.env = act.env
+	if out := u.must(t, bin, act.argv...); out != `{"action":"opened"}` {
+		t.Errorf("the container action read %q from the workflow's event file", out)
 	}
 	u.must(t, bin, append([]string{"rm", "--force"}, services...)...)
 	u.must(t, bin, "network", "rm", network)
