@@ -89,6 +89,12 @@ func (r running) host() string { return "unix://" + r.sock }
 // startProxy serves the proxy in front of the test daemon until the test ends.
 func startProxy(t testing.TB, policyYAML string) running {
 	t.Helper()
+	return startProxyWith(t, policyYAML, nil)
+}
+
+// startProxyWith is startProxy with options changed by opt (nil: none).
+func startProxyWith(t testing.TB, policyYAML string, opt func(*proxy.Options)) running {
+	t.Helper()
 	requireDaemon(t)
 	data := defaults.DefaultPolicyYAML()
 	if policyYAML != "" {
@@ -117,8 +123,12 @@ func startProxy(t testing.TB, policyYAML string) running {
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "decisions.jsonl")
 	dl := &defaults.DecisionLog{Path: logPath, Report: func(err error) { t.Error(err) }}
-	srv, err := proxy.New(proxy.Options{Policy: p, Dial: dial, Daemon: eng, ResolvePath: wrapper.ResolveHostPath, Log: dl.Write,
-		SocketDir: filepath.Join(dir, "sockets"), DaemonSocket: strings.TrimPrefix(ep.Host, "unix://")})
+	o := proxy.Options{Policy: p, Dial: dial, Daemon: eng, ResolvePath: wrapper.ResolveHostPath, Log: dl.Write,
+		SocketDir: filepath.Join(dir, "sockets"), DaemonSocket: strings.TrimPrefix(ep.Host, "unix://")}
+	if opt != nil {
+		opt(&o)
+	}
+	srv, err := proxy.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
