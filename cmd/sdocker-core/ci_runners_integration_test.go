@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -464,4 +465,47 @@ if /__t/docker/docker create --privileged ` + repl["node:20"] + ` 2>/tmp/err; th
 	u.must(t, bin, append([]string{"rm", "--force"}, services...)...)
 	u.must(t, bin, "network", "rm", network)
 	t.Logf("GitHub Actions container job replayed in %v", time.Since(start))
+}
+
+// Buildkite's docker plugin (commands/run.sh) as the agent's user: the checkout bound at
+// /workdir, the step's command run there and its output left in the checkout; with the daemon's
+// socket in the plugin's volumes, the step builds through the policed socket and a privileged
+// container is refused.
+func TestCIBuildkiteRun(t *testing.T) {
+	start := time.Now()
+	root, bin, u := ciHost(t, 998)
+	checkout := ciDir(t, root, "builds/agent-1/acme/app", 998)
+	u.policy = ciPolicy(t, root, "buildkite")
+	ciProxy(t, root, u.policy)
+	u.reachPoliced(t, bin, root)
+	cli, err := exec.LookPath("docker")
+	if err != nil {
+		testenv.Missing(t, "no docker CLI on PATH")
+	}
+	copyFile(t, cli, filepath.Join(checkout, "docker"), 0o755)
+	job := randomHex(8)
+	label := "com.buildkite.job-id=" + job
+	removeLater(t, label)
+	img := requireReplica(t, "redis") // its entrypoint runs the command it is given
+	repl := map[string]string{"01890a5d-ac96-4a6b-9d6a-2e6c1b3d4f50": job, "golang:1.26": img, "docker:cli": img,
+		"go test ./... > test-report.txt": "id -u > test-report.txt",
+		"docker build -t app .":           "./docker ps --format '{{.Names}}' --filter label=" + label + "; ./docker create --privileged " + img + " || true"}
+	layout := map[string]string{"{BK}": checkout}
+
+	run := corpusEntry(t, "run-no-tty", layout, repl)
+	u.env = run.env
+	u.must(t, bin, run.argv...)
+	if b, err := os.ReadFile(filepath.Join(checkout, "test-report.txt")); err != nil || strings.TrimSpace(string(b)) != "0" {
+		t.Errorf("the step's report in the checkout: %q, %v", b, err)
+	}
+
+	sock := corpusEntry(t, "run-volumes-socket", layout, repl)
+	// The plugin's command line with the daemon's socket, less -t -i (no terminal here).
+	argv := slices.DeleteFunc(slices.Clone(sock.argv), func(a string) bool { return a == "-t" || a == "-i" })
+	u.env = sock.env
+	r := u.run(t, bin, argv...)
+	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "rule privileged") {
+		t.Errorf("docker through the step's socket: exit %d, want --privileged refused:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Logf("Buildkite docker plugin replayed in %v", time.Since(start))
 }
