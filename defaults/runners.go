@@ -38,8 +38,9 @@ type RunnerInput struct {
 	// Env are the container's environment settings (-e, --env; Config.Env) as KEY=VALUE or
 	// KEY, Labels its labels (--label; Config.Labels) as KEY=VALUE or KEY.
 	Env, Labels []Val[string]
-	// Workdir (-w, --workdir), Entrypoint (--entrypoint) and Name (--name), where given.
-	Workdir, Entrypoint, Name *Val[string]
+	// Workdir (-w, --workdir; Config.WorkingDir) and Entrypoint (--entrypoint;
+	// Config.Entrypoint), where given.
+	Workdir, Entrypoint *Val[string]
 	// Cmd is the command after the image (run, create) or the container (exec).
 	Cmd []string
 	// Getenv reads the environment the docker CLI was started with (the CLI door's own); nil

@@ -4,7 +4,7 @@ import "sdocker/defaults"
 
 // RunnerInput gathers what runner attribution (defaults.AttributeRunner) reads from a parsed
 // run, create or exec beside its request: the container's environment and labels, working
-// directory, entrypoint, name and command, each with the argument as typed, and the docker
+// directory, entrypoint and command, each with the argument as typed, and the docker
 // CLI's own environment (getenv, os.Getenv at the CLI door).
 func RunnerInput(inv *Invocation, r defaults.Request, getenv func(string) string) defaults.RunnerInput {
 	in := defaults.RunnerInput{Request: r, Getenv: getenv}
@@ -19,8 +19,6 @@ func RunnerInput(inv *Invocation, r defaults.Request, getenv func(string) string
 			in.Workdir = &v
 		case "entrypoint":
 			in.Entrypoint = &v
-		case "name":
-			in.Name = &v
 		}
 	}
 	if len(inv.Args) > 1 {
