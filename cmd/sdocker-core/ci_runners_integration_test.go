@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -30,6 +31,9 @@ type ciUser struct {
 	home     string
 	env      []string // the runner's variables in the CLI's environment
 	policy   string
+	// host is the runner's DOCKER_HOST: "" the daemon's socket, or the proxy's, as sdocker ci
+	// setup points the runner at it.
+	host string
 }
 
 // ciHost prepares what a runner host has: the binaries installed where the runner's user can
@@ -102,13 +106,25 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 // environment: what the runner's process starter does with the docker CLI.
 func (u ciUser) run(t *testing.T, bin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(bin, "sdocker"), args...)
+	// A command the runner would wait on for ever (a foreground run whose start is refused
+	// after its create) fails the test in bounded time: its process group is killed.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "sdocker"), args...)
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
 	cmd.Dir = u.home
 	cmd.Env = append([]string{"HOME=" + u.home, "PATH=" + bin + ":" + os.Getenv("PATH"), "SDOCKER_POLICY=" + u.policy}, u.env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid, Groups: []uint32{dockerGID(t)}}}
+	if u.host != "" {
+		cmd.Env = append(cmd.Env, "DOCKER_HOST="+u.host)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid, Groups: []uint32{dockerGID(t)}}}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("sdocker %q as uid %d did not end within 15 s\n%s%s", args, u.uid, out.String(), errb.String())
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -333,6 +349,13 @@ func TestCIJenkinsInside(t *testing.T) {
 // run docker ps through the socket the job got; a privileged container asked through that
 // socket is refused.
 func TestCIGitHubActionsJob(t *testing.T) {
+	t.Run("daemon socket", func(t *testing.T) { githubActionsJob(t, false) })
+	// As sdocker ci setup leaves the host: the runner's DOCKER_HOST is the proxy's socket, so the
+	// CLI door's command lines meet the API door too.
+	t.Run("behind the proxy", func(t *testing.T) { githubActionsJob(t, true) })
+}
+
+func githubActionsJob(t *testing.T, behindProxy bool) {
 	start := time.Now()
 	root, bin, u := ciHost(t, 1001)
 	runner := ciDir(t, root, "actions-runner", 1001)
@@ -350,6 +373,9 @@ func TestCIGitHubActionsJob(t *testing.T) {
 	u.policy = ciPolicy(t, root, "github-actions")
 	ciProxy(t, root, u.policy)
 	u.reachPoliced(t, bin, root)
+	if behindProxy {
+		u.host = "unix://" + filepath.Join(ciRun(root), "docker.sock")
+	}
 
 	instance := randomHex(3) // the runner's instance label: six hex digits
 	network := "github_network_" + randomHex(16)
@@ -369,7 +395,17 @@ func TestCIGitHubActionsJob(t *testing.T) {
 
 	net := step("network-create")
 	u.env = net.env
-	u.must(t, bin, net.argv...)
+	// The daemon is shared: its default address pools can all be taken by other tests' bridges
+	// (it says so). network create is handed to docker untouched, so a subnet of the test's own
+	// changes nothing sdocker decides.
+	if r := u.run(t, bin, net.argv...); r.code != 0 {
+		if !strings.Contains(r.stderr, "could not find an available, non-overlapping IPv4 address pool") {
+			t.Fatalf("sdocker %q: exit %d\n%s%s", net.argv, r.code, r.stdout, r.stderr)
+		}
+		b := []byte(randomHex(2))
+		subnet := fmt.Sprintf("10.%d.%d.0/24", 200+int(b[0])%50, int(b[1])%250)
+		u.must(t, bin, append(net.argv[:len(net.argv)-1:len(net.argv)-1], "--subnet", subnet, net.argv[len(net.argv)-1])...)
+	}
 
 	// The services: postgres, and redis, which the step reaches by its network alias (the
 	// postgres replica listens on its unix socket and loopback only, unlike the official image;
