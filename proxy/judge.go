@@ -30,6 +30,15 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
+	b, bridged, err := s.defaultBridge(b, req)
+	if err != nil {
+		return j, err
+	}
+	if bridged != "" {
+		if req, err = readCreate(b); err != nil {
+			return j, fmt.Errorf("reading the body back on the policy's network: %w", err)
+		}
+	}
 	b, substituted, err := s.substituteSocket(ctx, b, req)
 	if err != nil {
 		return j, err
@@ -59,6 +68,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	}
 	if substituted {
 		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
+	}
+	if bridged != "" {
+		j.d.Notes = append(j.d.Notes, bridged)
 	}
 	if !j.d.Allowed {
 		return j, nil
