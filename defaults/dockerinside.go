@@ -3,9 +3,11 @@ package defaults
 // daemonImages run a Docker daemon of their own inside the container, which is why they ask
 // for privileged mode: docker-in-docker (GitLab's dind services) and the CI plugins built on it
 // (Drone's publishing plugins, privileged by default in its runner; Woodpecker's buildx plugin).
+// The docker image counts whatever its tag: the GitLab runner names a service's image by its
+// digest (docker@sha256:…), and only its dind variants want privileged mode.
 var daemonImages = []string{
-	"docker:*dind*",
-	"**/docker:*dind*",
+	"docker",
+	"**/docker",
 	"plugins/docker", "plugins/acr", "plugins/ecr", "plugins/gcr", "plugins/gar", "plugins/heroku",
 	"woodpeckerci/plugin-docker-buildx",
 }

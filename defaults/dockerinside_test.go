@@ -21,7 +21,8 @@ func TestPrivilegedDaemonImageIsToldOfThePolicedSocket(t *testing.T) {
 		{"plugins/docker:20", true},
 		{"woodpeckerci/plugin-docker-buildx:5", true},
 		{"postgres:16", false},
-		{"docker:27-cli", false},
+		{"docker@sha256:" + strings.Repeat("d", 64), true}, // as the GitLab runner names a service's image
+		{"example/dockerish:dind", false},
 	} {
 		d := decide(t, p, []string{"run", "--privileged", tc.image}, defaults.Facts{})
 		if d.Allowed || len(d.Violations) == 0 || d.Violations[0].Rule != defaults.RulePrivileged {
