@@ -59,7 +59,7 @@ func (offlineDaemon) InspectNetwork(ctx context.Context, name string) (wrapper.N
 	return wrapper.Network{}, wrapper.ErrNotFound
 }
 func (offlineDaemon) NetworkContainers(ctx context.Context, name string) (int, error) { return 0, nil }
-func (offlineDaemon) RemoveNetwork(ctx context.Context, name string) error             { return nil }
+func (offlineDaemon) RemoveNetwork(ctx context.Context, name string) error            { return nil }
 func (offlineDaemon) CreateBridge(ctx context.Context, name string, isolated bool) error {
 	return nil
 }
