@@ -1,0 +1,187 @@
+package proxy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"sdocker/internal/testenv"
+)
+
+// A GitLab docker-executor job replayed through the proxy against the real daemon, with the
+// create bodies of testdata/ci (the runner's, with this machine's images and names): the
+// runner's volumes and per-build network are made, the postgres service starts with the
+// runner's volumes, the helper writes the checkout into /builds, the job reads it, writes its
+// own file there and reaches the service by its alias. The privileged dind service is refused
+// with its rule and the policed socket as the fix.
+func TestGitLabJobReplay(t *testing.T) {
+	requireDaemon(t)
+	postgres := "sdocker-replica/postgres:current"
+	if exec.Command("docker", "image", "inspect", postgres).Run() != nil {
+		testenv.Missing(t, "image "+postgres+" is missing: build it with scripts/build-replicas.sh postgres")
+	}
+	px := startProxy(t, "")
+	c := apiClient(px.sock)
+	id := strings.TrimPrefix(runLabel, "sdocker-proxy-it=")
+	k, v, _ := strings.Cut(runLabel, "=")
+	// The runner's names, made unique for this run.
+	const prefix = "runner-t3st-project-42-concurrent-0"
+	unique := strings.NewReplacer(prefix, prefix+"-"+id, "runner-t3st", "runner-t3st-"+id)
+	var network string
+	var volumes, containers []string
+	t.Cleanup(func() {
+		for _, ctr := range containers {
+			exec.Command("docker", "rm", "-f", "-v", ctr).Run()
+		}
+		if network != "" {
+			exec.Command("docker", "network", "rm", network).Run()
+		}
+		for _, vol := range volumes {
+			exec.Command("docker", "volume", "rm", "-f", vol).Run()
+		}
+	})
+	type reply struct {
+		status int
+		body   []byte
+	}
+	call := func(method, path string, body any) reply {
+		t.Helper()
+		var r io.Reader
+		if body != nil {
+			b, err := json.Marshal(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = strings.NewReader(string(b))
+		}
+		if !strings.HasPrefix(path, "/v1.") {
+			path = "/v1.41" + path
+		}
+		req, err := http.NewRequest(method, "http://docker"+path, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return reply{resp.StatusCode, out}
+	}
+	must := func(r reply, want int, what string) []byte {
+		t.Helper()
+		if r.status != want {
+			t.Fatalf("%s: %d %s", what, r.status, r.body)
+		}
+		return r.body
+	}
+	start := time.Now()
+
+	// What the runner makes before its containers: the cache volumes of /builds and /cache,
+	// and the build's network (FF_NETWORK_PER_BUILD).
+	job := loadCorpus(t, "gitlab-job", unique)
+	binds := job.HostConfig["Binds"].([]any)
+	for _, b := range binds {
+		name, _, _ := strings.Cut(b.(string), ":")
+		must(call("POST", "/volumes/create", map[string]any{"Name": name, "Labels": map[string]string{k: v, "com.gitlab.gitlab-runner.type": "cache"}}), http.StatusCreated, "volume create "+name)
+		volumes = append(volumes, name)
+	}
+	network = job.HostConfig["NetworkMode"].(string)
+	must(call("POST", "/networks/create", map[string]any{"Name": network, "Labels": map[string]string{k: v}, "EnableIPv6": false, "Options": map[string]string{}}), http.StatusCreated, "network create")
+
+	run := func(c corpusBody, image string, cmd []string, wait bool) string {
+		t.Helper()
+		c.Body["Image"] = image
+		if cmd != nil {
+			c.Body["Cmd"] = cmd
+		}
+		c.Body["Labels"].(map[string]any)[k] = v
+		out := must(call("POST", c.Path, c.Body), http.StatusCreated, "create "+c.Path)
+		var created struct{ Id string }
+		json.Unmarshal(out, &created)
+		containers = append(containers, created.Id)
+		must(call("POST", "/containers/"+created.Id+"/start", nil), http.StatusNoContent, "start "+c.Path)
+		if !wait {
+			return created.Id
+		}
+		out = must(call("POST", "/containers/"+created.Id+"/wait", nil), http.StatusOK, "wait "+c.Path)
+		var status struct{ StatusCode int }
+		json.Unmarshal(out, &status)
+		if status.StatusCode != 0 {
+			var all []string
+			for _, ctr := range containers {
+				logs, _ := exec.Command("docker", "logs", ctr).CombinedOutput()
+				all = append(all, fmt.Sprintf("%.12s: %s", ctr, logs))
+			}
+			t.Fatalf("%s exited %d; the logs:\n%s", c.Path, status.StatusCode, strings.Join(all, "\n"))
+		}
+		return created.Id
+	}
+	// The service first, as the runner starts services before the job.
+	svc := loadCorpus(t, "gitlab-service-postgres", unique)
+	// services: [{name: postgres:16, command: [postgres, -c, listen_addresses=*]}]: the
+	// replica keeps Debian's listen_addresses (localhost), where the official image listens on
+	// every address.
+	svcID := run(svc, postgres, []string{"postgres", "-c", "listen_addresses=*"}, false)
+	// The helper clones into /builds; the job reads the checkout, writes beside it, and
+	// reaches postgres by its alias on the build's network.
+	run(loadCorpus(t, "gitlab-helper", unique), image, []string{"write", "/builds/group/project/checkout", "cloned"}, true)
+	jobID := run(job, image, []string{"read", "/builds/group/project/checkout", "--", "write", "/builds/group/project/job.log", "built",
+		"--", "dial", "postgres:5432"}, true)
+	logs, _ := exec.Command("docker", "logs", jobID).CombinedOutput()
+	if !strings.Contains(string(logs), "cloned") || !strings.Contains(string(logs), "reached postgres:5432") {
+		t.Errorf("the job's log: %s", logs)
+	}
+	for _, ctr := range []string{jobID, svcID} {
+		hc := inspect(t, ctr)["HostConfig"].(map[string]any)
+		if hc["NetworkMode"] != network || fmt.Sprint(hc["CapDrop"]) != "[ALL]" {
+			t.Errorf("%s: NetworkMode %v, CapDrop %v; want the build's network, hardened", ctr, hc["NetworkMode"], hc["CapDrop"])
+		}
+	}
+	// The job's file is in the /builds volume, for the next stage's containers.
+	out, err := exec.Command("docker", "run", "--rm", "--label", runLabel, "-v", strings.Split(binds[0].(string), ":")[0]+":/builds", image, "read", "/builds/group/project/job.log").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "built") {
+		t.Errorf("the /builds volume after the job: %v %s", err, out)
+	}
+
+	dind := loadCorpus(t, "gitlab-service-dind", unique) // docker@sha256:…, which the policy refuses before any pull
+	r := call("POST", dind.Path, dind.Body)
+	status, msg := r.status, r.body
+	if status != http.StatusForbidden || !strings.Contains(string(msg), "(rule privileged)") || !strings.Contains(string(msg), "policed socket") {
+		t.Errorf("the privileged dind service: %d %s; want 403 naming the rule and the policed socket", status, msg)
+	}
+	t.Logf("the job replayed in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// corpusBody is a create request of testdata/ci, its names made unique.
+type corpusBody struct {
+	Path       string
+	Body       map[string]any
+	HostConfig map[string]any
+}
+
+func loadCorpus(t *testing.T, name string, unique *strings.Replacer) corpusBody {
+	t.Helper()
+	data, err := os.ReadFile("testdata/ci/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Request struct {
+			Path string
+			Body map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(unique.Replace(string(data))), &c); err != nil {
+		t.Fatal(err)
+	}
+	return corpusBody{Path: c.Request.Path, Body: c.Request.Body, HostConfig: c.Request.Body["HostConfig"].(map[string]any)}
+}
