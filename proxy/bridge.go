@@ -1,29 +1,45 @@
 package proxy
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/url"
 
 	"sdocker/defaults"
+	"sdocker/wrapper"
 )
 
 // defaultBridge gives a create that names the default bridge ("bridge", in HostConfig's
 // NetworkMode or as its only endpoint) the policy's network, as one that names none, where the
-// policy keeps containers off the default bridge. The API's clients name "bridge" as the
-// daemon's default network mode, where the docker CLI sends "default": Testcontainers puts its
-// reaper there (it asks for the network only to publish its port), and the GitLab runner,
-// Woodpecker and Drone leave it out. The container gets less than it asked for (an isolated
-// user-defined network instead of one every container shares), never more; the decision's
-// notes say so. A body that names the bridge beside another network, or the bridge among its
-// HostConfig fields at the top level, is left to the decision as it is.
-func (s *Server) defaultBridge(b []byte, req defaults.Request) ([]byte, string, error) {
+// policy keeps containers off the default bridge and its image is one the policy lets have the
+// docker socket (runtime.docker_socket.images): a tool that drives the daemon and names
+// "bridge" as the daemon's default network, which its users cannot change. Testcontainers puts
+// its reaper there, asking for the network only to publish its port. The container gets less
+// than it asked for (an isolated user-defined network instead of one every container shares),
+// never more, and the decision's notes say so. Every other create that names the bridge is
+// refused as the CLI door refuses --network bridge, with the way to leave it out; so is a body
+// that names the bridge beside another network, or among HostConfig's fields at the top level.
+func (s *Server) defaultBridge(ctx context.Context, b []byte, req defaults.Request) ([]byte, string, error) {
 	net := s.opt.Policy.Runtime.Network
-	if net.AllowDefaultBridge || net.Default == "" || len(req.Networks) == 0 {
+	if net.AllowDefaultBridge || net.Default == "" || len(req.Networks) == 0 || len(s.opt.Policy.Runtime.DockerSocket.Images) == 0 {
 		return b, "", nil
 	}
 	for _, n := range req.Networks {
 		if n.Value != "bridge" {
 			return b, "", nil
 		}
+	}
+	var img struct {
+		Id          string
+		RepoDigests []string
+	}
+	err := s.opt.Daemon.Get(ctx, "/images/"+url.PathEscape(req.Image)+"/json", &img)
+	if err != nil && !errors.Is(err, wrapper.ErrNotFound) {
+		return nil, "", fmt.Errorf("inspecting image %s: %w", req.Image, err)
+	}
+	if !s.opt.Policy.Runtime.DockerSocket.MayHaveDockerSocket(req.Image, defaults.ImageFacts{ID: img.Id, RepoDigests: img.RepoDigests}) {
+		return b, "", nil
 	}
 	body, err := decodeObject(b)
 	if err != nil {
@@ -45,7 +61,7 @@ func (s *Server) defaultBridge(b []byte, req defaults.Request) ([]byte, string, 
 	if err != nil {
 		return nil, "", err
 	}
-	note := fmt.Sprintf("network: %s named the default bridge; the policy's network %q was given instead (runtime.network.allow_default_bridge is off)",
+	note := fmt.Sprintf("network: %s named the default bridge; the policy's network %q was given instead (the image may have the docker socket, and runtime.network.allow_default_bridge is off)",
 		req.Networks[0].From, net.Default)
 	return out, note, nil
 }

@@ -30,7 +30,7 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
-	b, bridged, err := s.defaultBridge(b, req)
+	b, bridged, err := s.defaultBridge(ctx, b, req)
 	if err != nil {
 		return j, err
 	}
