@@ -15,7 +15,9 @@ func (d *decider) mounts() {
 		case m.Type == "volume" && len(m.Options) > 0 && (m.Driver == "" || m.Driver == "local"):
 			d.localVolume(m)
 		case m.Type == "bind" && strings.HasPrefix(m.Source, "/"):
-			d.hostPath(m, m.Source)
+			if !d.dockerSocket(m) {
+				d.hostPath(m, m.Source)
+			}
 		}
 		switch m.Propagation {
 		case "shared", "rshared":

@@ -69,6 +69,7 @@ func CreateRequest(cfg *container.Config, hc *container.HostConfig, nc *network.
 		}
 	}
 	r.Mounts = Mounts(hc)
+	r.Ports, r.PublishAll, r.ExposedPorts = Ports(cfg, hc)
 	for _, v := range hc.VolumesFrom {
 		r.VolumesFrom = append(r.VolumesFrom, *str("VolumesFrom", v))
 	}

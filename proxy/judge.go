@@ -52,6 +52,7 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	if err != nil {
 		return j, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
+	s.ownFacts(&facts)
 	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
 		return j, err
 	}

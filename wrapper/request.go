@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker/go-connections/nat"
 	units "github.com/docker/go-units"
 
 	"sdocker/defaults"
@@ -71,6 +72,12 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 		case "network":
 			// Several --network flags attach several networks; each is checked.
 			r.Networks = append(r.Networks, defaults.Val[string]{Value: networkTarget(o.Value), From: o.Typed})
+		case "publish":
+			r.Ports = append(r.Ports, publishedPorts(o)...)
+		case "publish-all":
+			r.PublishAll = &defaults.Val[bool]{Value: argv.IsTrue(o.Value), From: o.Typed}
+		case "expose":
+			r.ExposedPorts = append(r.ExposedPorts, exposedPorts(o.Value)...)
 		case "volume":
 			if m, ok := volumeMount(o, in.Cwd); ok {
 				r.Mounts = append(r.Mounts, m)
@@ -207,6 +214,47 @@ func networkTarget(v string) string {
 		}
 	}
 	return target
+}
+
+// publishedPorts reads -p as docker/cli does: the CSV form (published=,target=,protocol=) in
+// its short notation, then go-connections' reading of [ip:]hostPort:containerPort[/proto],
+// one binding per port of a range. A spec docker refuses gives none: docker refuses it too.
+func publishedPorts(o Occurrence) []defaults.Port {
+	spec := o.Value
+	if strings.Contains(spec, "=") {
+		params := map[string]string{"protocol": "tcp"}
+		for _, param := range strings.Split(spec, ",") {
+			k, v, ok := strings.Cut(param, "=")
+			if !ok || k == "" {
+				return nil
+			}
+			params[k] = v
+		}
+		spec = fmt.Sprintf("%s:%s/%s", params["published"], params["target"], params["protocol"])
+	}
+	mappings, err := nat.ParsePortSpec(spec)
+	if err != nil {
+		return nil
+	}
+	out := make([]defaults.Port, 0, len(mappings))
+	for _, m := range mappings {
+		out = append(out, defaults.Port{ContainerPort: string(m.Port), HostIP: m.Binding.HostIP, HostPort: m.Binding.HostPort, From: o.Typed})
+	}
+	return out
+}
+
+// exposedPorts reads --expose PORT[-PORT][/proto] into its ports.
+func exposedPorts(v string) []string {
+	proto, ports := nat.SplitProtoPort(v)
+	start, end, err := nat.ParsePortRangeToInt(ports)
+	if err != nil || end-start > 65535 {
+		return nil
+	}
+	var out []string
+	for p := start; p <= end; p++ {
+		out = append(out, strconv.Itoa(p)+"/"+strings.ToLower(proto))
+	}
+	return out
 }
 
 // volumeMount reads -v SRC:DST[:OPTS]. A single part is an anonymous volume; a source that is

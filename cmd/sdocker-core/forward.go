@@ -76,6 +76,9 @@ func forward(argv []string, e env) error {
 		if sock, ok := strings.CutPrefix(ep.Host, "unix://"); ok {
 			in.Facts.DaemonSockets = []string{sock}
 		}
+		if ep.Local() {
+			in.Facts.PolicedSocket = wrapper.PolicedSocket(p.Runtime.DockerSocket.Policed)
+		}
 		if in.Facts.Image, err = wrapper.InspectImage(ctx, eng, in.Request.Image); err != nil {
 			return err
 		}
