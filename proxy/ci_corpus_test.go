@@ -37,14 +37,11 @@ type corpusOutcome struct {
 	Hint    string   // a word the refusal's remedy says
 	Network string   // the network the hardened body names
 	Socket  string   // "policed": its docker socket bind gets the proxy's policed socket
+	Publish string   // the address its published ports are bound to
 }
 
-// corpusPolicies are the policies the corpus is decided under: the embedded default, and one
-// for runner hosts (every image that asks for the docker socket gets a policed one).
-var corpusPolicies = map[string]string{
-	"default": "",
-	"ci":      "version: 1\nruntime:\n  docker_socket:\n    images: [\"**\"]\n",
-}
+// corpusPolicies are the presets the corpus is decided under (sdocker policy preset NAME).
+var corpusPolicies = []string{"developer", "ci", "gitlab"}
 
 // offlineDaemon answers the decision's questions as a daemon that has none of the corpus's
 // images, volumes or networks yet (the runners make those just before the create).
@@ -65,17 +62,18 @@ func (offlineDaemon) CreateBridge(ctx context.Context, name string, isolated boo
 }
 func (offlineDaemon) Tag(ctx context.Context, image, repo, tag string) error { return nil }
 
-// The corpus of testdata/ci, decided by the API door without a daemon: the legitimate bodies
-// are let through hardened (on the network they name, or the policy's), the socket binds get the
-// policed socket where the policy gives one, the privileged ones are refused with their rule.
+// The corpus of testdata/ci, decided by the API door without a daemon under the presets: the
+// legitimate bodies are let through hardened (on the network they name, or the policy's, their
+// ports on the policy's address), the socket binds get the policed socket where the preset gives
+// one, the privileged ones are refused with their rule and the way to do without.
 func TestCICorpus(t *testing.T) {
 	files, err := filepath.Glob("testdata/ci/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
 	}
 	servers := map[string]*Server{}
-	for name, yaml := range corpusPolicies {
-		servers[name] = corpusServer(t, yaml)
+	for _, name := range corpusPolicies {
+		servers[name] = corpusServer(t, name)
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -129,6 +127,19 @@ func checkOutcome(t *testing.T, j judged, want corpusOutcome, socketDir string) 
 		}
 		NetworkingConfig struct{ EndpointsConfig map[string]any }
 	}
+	var ports struct {
+		HostConfig struct{ PortBindings map[string][]struct{ HostIp, HostPort string } }
+	}
+	if err := json.Unmarshal(j.body, &ports); err != nil {
+		t.Fatal(err)
+	}
+	for port, bindings := range ports.HostConfig.PortBindings {
+		for _, b := range bindings {
+			if b.HostIp != want.Publish {
+				t.Errorf("%s published on %q, want %q", port, b.HostIp, want.Publish)
+			}
+		}
+	}
 	if err := json.Unmarshal(j.body, &body); err != nil {
 		t.Fatal(err)
 	}
@@ -159,13 +170,13 @@ func checkOutcome(t *testing.T, j judged, want corpusOutcome, socketDir string) 
 
 // corpusServer is an API door in front of offlineDaemon, serving (so it can make its policed
 // socket) on a socket of the test's.
-func corpusServer(t *testing.T, yaml string) *Server {
+func corpusServer(t *testing.T, preset string) *Server {
 	t.Helper()
-	data := defaults.DefaultPolicyYAML()
-	if yaml != "" {
-		data = []byte(yaml)
+	data, err := defaults.Preset(preset)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p, err := defaults.Parse(data, "corpus policy")
+	p, err := defaults.Parse(data, "preset "+preset)
 	if err != nil {
 		t.Fatal(err)
 	}
