@@ -128,7 +128,9 @@ func checkOutcome(t *testing.T, j judged, want corpusOutcome, socketDir string) 
 		NetworkingConfig struct{ EndpointsConfig map[string]any }
 	}
 	var ports struct {
-		HostConfig struct{ PortBindings map[string][]struct{ HostIp, HostPort string } }
+		HostConfig struct {
+			PortBindings map[string][]struct{ HostIp, HostPort string }
+		}
 	}
 	if err := json.Unmarshal(j.body, &ports); err != nil {
 		t.Fatal(err)
