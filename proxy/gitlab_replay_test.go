@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sdocker/defaults"
 	"sdocker/internal/testenv"
 )
 
@@ -18,15 +19,20 @@ import (
 // create bodies of testdata/ci (the runner's, with this machine's images and names): the
 // runner's volumes and per-build network are made, the postgres service starts with the
 // runner's volumes, the helper writes the checkout into /builds, the job reads it, writes its
-// own file there and reaches the service by its alias. The privileged dind service is refused
-// with its rule and the policed socket as the fix.
+// own file there and reaches the service by its alias; on a runner that binds the docker socket
+// the job asks the daemon through the policed socket instead. The privileged dind service is
+// refused with its rule and the policed socket as the fix. The proxy runs the gitlab preset.
 func TestGitLabJobReplay(t *testing.T) {
 	requireDaemon(t)
 	postgres := "sdocker-replica/postgres:current"
 	if exec.Command("docker", "image", "inspect", postgres).Run() != nil {
 		testenv.Missing(t, "image "+postgres+" is missing: build it with scripts/build-replicas.sh postgres")
 	}
-	px := startProxy(t, "")
+	preset, err := defaults.Preset("gitlab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := startProxyPolicy(t, preset)
 	c := apiClient(px.sock)
 	id := strings.TrimPrefix(runLabel, "sdocker-proxy-it=")
 	k, v, _ := strings.Cut(runLabel, "=")
@@ -150,6 +156,18 @@ func TestGitLabJobReplay(t *testing.T) {
 	out, err := exec.Command("docker", "run", "--rm", "--label", runLabel, "-v", strings.Split(binds[0].(string), ":")[0]+":/builds", image, "read", "/builds/group/project/job.log").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "built") {
 		t.Errorf("the /builds volume after the job: %v %s", err, out)
+	}
+
+	// A runner that binds the docker socket (volumes in config.toml): the job gets the
+	// policed socket in its place, and asks the daemon through it.
+	sockJob := loadCorpus(t, "gitlab-job-socket", unique)
+	sockJob.Path = strings.Replace(sockJob.Path, "-build", "-build-socket", 1)
+	sockID := run(sockJob, image, []string{"api", "GET", "/_ping"}, true)
+	if logs, _ := exec.Command("docker", "logs", sockID).CombinedOutput(); !strings.Contains(string(logs), "200 OK") {
+		t.Errorf("the job asked the daemon through its socket: %s", logs)
+	}
+	if binds := fmt.Sprint(inspect(t, sockID)["HostConfig"].(map[string]any)["Binds"]); !strings.Contains(binds, "/sockets/docker.sock:/var/run/docker.sock") {
+		t.Errorf("the job's Binds %s: want the policed socket in place of the daemon's", binds)
 	}
 
 	dind := loadCorpus(t, "gitlab-service-dind", unique) // docker@sha256:…, which the policy refuses before any pull

@@ -89,11 +89,17 @@ func (r running) host() string { return "unix://" + r.sock }
 // startProxy serves the proxy in front of the test daemon until the test ends.
 func startProxy(t testing.TB, policyYAML string) running {
 	t.Helper()
-	requireDaemon(t)
 	data := defaults.DefaultPolicyYAML()
 	if policyYAML != "" {
 		data = []byte("version: 1\n" + policyYAML)
 	}
+	return startProxyPolicy(t, data)
+}
+
+// startProxyPolicy serves the proxy with a whole policy file (a preset) until the test ends.
+func startProxyPolicy(t testing.TB, data []byte) running {
+	t.Helper()
+	requireDaemon(t)
 	p, err := defaults.Parse(data, "test policy")
 	if err != nil {
 		t.Fatal(err)
