@@ -1,11 +1,8 @@
 package proxy_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -33,62 +30,12 @@ func TestGitLabJobReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	px := startProxyPolicy(t, preset)
-	c := apiClient(px.sock)
-	id := strings.TrimPrefix(runLabel, "sdocker-proxy-it=")
-	k, v, _ := strings.Cut(runLabel, "=")
+	rp := newReplay(t, px)
+	k, v := rp.k, rp.v
 	// The runner's names, made unique for this run.
 	const prefix = "runner-t3st-project-42-concurrent-0"
-	unique := strings.NewReplacer(prefix, prefix+"-"+id, "runner-t3st", "runner-t3st-"+id)
-	var network string
-	var volumes, containers []string
-	t.Cleanup(func() {
-		for _, ctr := range containers {
-			exec.Command("docker", "rm", "-f", "-v", ctr).Run()
-		}
-		if network != "" {
-			exec.Command("docker", "network", "rm", network).Run()
-		}
-		for _, vol := range volumes {
-			exec.Command("docker", "volume", "rm", "-f", vol).Run()
-		}
-	})
-	type reply struct {
-		status int
-		body   []byte
-	}
-	call := func(method, path string, body any) reply {
-		t.Helper()
-		var r io.Reader
-		if body != nil {
-			b, err := json.Marshal(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r = strings.NewReader(string(b))
-		}
-		if !strings.HasPrefix(path, "/v1.") {
-			path = "/v1.41" + path
-		}
-		req, err := http.NewRequest(method, "http://docker"+path, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return reply{resp.StatusCode, out}
-	}
-	must := func(r reply, want int, what string) []byte {
-		t.Helper()
-		if r.status != want {
-			t.Fatalf("%s: %d %s", what, r.status, r.body)
-		}
-		return r.body
-	}
+	unique := strings.NewReplacer(prefix, prefix+"-"+rp.id, "runner-t3st", "runner-t3st-"+rp.id)
+	call, run := rp.call, rp.run
 	start := time.Now()
 
 	// What the runner makes before its containers: the cache volumes of /builds and /cache,
@@ -97,40 +44,11 @@ func TestGitLabJobReplay(t *testing.T) {
 	binds := job.HostConfig["Binds"].([]any)
 	for _, b := range binds {
 		name, _, _ := strings.Cut(b.(string), ":")
-		must(call("POST", "/volumes/create", map[string]any{"Name": name, "Labels": map[string]string{k: v, "com.gitlab.gitlab-runner.type": "cache"}}), http.StatusCreated, "volume create "+name)
-		volumes = append(volumes, name)
+		rp.volume(name, map[string]any{"Name": name, "Labels": map[string]string{k: v, "com.gitlab.gitlab-runner.type": "cache"}})
 	}
-	network = job.HostConfig["NetworkMode"].(string)
-	must(call("POST", "/networks/create", map[string]any{"Name": network, "Labels": map[string]string{k: v}, "EnableIPv6": false, "Options": map[string]string{}}), http.StatusCreated, "network create")
+	network := job.HostConfig["NetworkMode"].(string)
+	rp.network(network, map[string]any{"Name": network, "Labels": map[string]string{k: v}, "EnableIPv6": false, "Options": map[string]string{}})
 
-	run := func(c corpusBody, image string, cmd []string, wait bool) string {
-		t.Helper()
-		c.Body["Image"] = image
-		if cmd != nil {
-			c.Body["Cmd"] = cmd
-		}
-		c.Body["Labels"].(map[string]any)[k] = v
-		out := must(call("POST", c.Path, c.Body), http.StatusCreated, "create "+c.Path)
-		var created struct{ Id string }
-		json.Unmarshal(out, &created)
-		containers = append(containers, created.Id)
-		must(call("POST", "/containers/"+created.Id+"/start", nil), http.StatusNoContent, "start "+c.Path)
-		if !wait {
-			return created.Id
-		}
-		out = must(call("POST", "/containers/"+created.Id+"/wait", nil), http.StatusOK, "wait "+c.Path)
-		var status struct{ StatusCode int }
-		json.Unmarshal(out, &status)
-		if status.StatusCode != 0 {
-			var all []string
-			for _, ctr := range containers {
-				logs, _ := exec.Command("docker", "logs", ctr).CombinedOutput()
-				all = append(all, fmt.Sprintf("%.12s: %s", ctr, logs))
-			}
-			t.Fatalf("%s exited %d; the logs:\n%s", c.Path, status.StatusCode, strings.Join(all, "\n"))
-		}
-		return created.Id
-	}
 	// The service first, as the runner starts services before the job.
 	svc := loadCorpus(t, "gitlab-service-postgres", unique)
 	// services: [{name: postgres:16, command: [postgres, -c, listen_addresses=*]}]: the
@@ -177,29 +95,4 @@ func TestGitLabJobReplay(t *testing.T) {
 		t.Errorf("the privileged dind service: %d %s; want 403 naming the rule and the policed socket", status, msg)
 	}
 	t.Logf("the job replayed in %v", time.Since(start).Round(time.Millisecond))
-}
-
-// corpusBody is a create request of testdata/ci, its names made unique.
-type corpusBody struct {
-	Path       string
-	Body       map[string]any
-	HostConfig map[string]any
-}
-
-func loadCorpus(t *testing.T, name string, unique *strings.Replacer) corpusBody {
-	t.Helper()
-	data, err := os.ReadFile("testdata/ci/" + name + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		Request struct {
-			Path string
-			Body map[string]any
-		}
-	}
-	if err := json.Unmarshal([]byte(unique.Replace(string(data))), &c); err != nil {
-		t.Fatal(err)
-	}
-	return corpusBody{Path: c.Request.Path, Body: c.Request.Body, HostConfig: c.Request.Body["HostConfig"].(map[string]any)}
 }
