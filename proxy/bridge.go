@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
@@ -12,14 +13,15 @@ import (
 
 // defaultBridge gives a create that names the default bridge ("bridge", in HostConfig's
 // NetworkMode or as its only endpoint) the policy's network, as one that names none, where the
-// policy keeps containers off the default bridge and its image is one the policy lets have the
-// docker socket (runtime.docker_socket.images): a tool that drives the daemon and names
-// "bridge" as the daemon's default network, which its users cannot change. Testcontainers puts
-// its reaper there, asking for the network only to publish its port. The container gets less
-// than it asked for (an isolated user-defined network instead of one every container shares),
-// never more, and the decision's notes say so. Every other create that names the bridge is
-// refused as the CLI door refuses --network bridge, with the way to leave it out; so is a body
-// that names the bridge beside another network, or among HostConfig's fields at the top level.
+// policy keeps containers off the default bridge, the create binds the daemon's socket and its
+// image is one the policy gives a policed socket (runtime.docker_socket.images): a tool that
+// drives the daemon and names "bridge" as the daemon's default network, which its users cannot
+// change. Testcontainers puts its reaper there, asking for the network only to publish its port.
+// The container gets less than it asked for (an isolated user-defined network instead of one
+// every container shares), never more, and the decision's notes say so. Every other create that
+// names the bridge is refused as the CLI door refuses --network bridge, with the way to leave it
+// out; so is a body that names the bridge beside another network, or among HostConfig's fields
+// at the top level.
 func (s *Server) defaultBridge(ctx context.Context, b []byte, req defaults.Request) ([]byte, string, error) {
 	net := s.opt.Policy.Runtime.Network
 	if net.AllowDefaultBridge || net.Default == "" || len(req.Networks) == 0 || len(s.opt.Policy.Runtime.DockerSocket.Images) == 0 {
@@ -29,6 +31,9 @@ func (s *Server) defaultBridge(ctx context.Context, b []byte, req defaults.Reque
 		if n.Value != "bridge" {
 			return b, "", nil
 		}
+	}
+	if !slices.ContainsFunc(req.Mounts, func(m defaults.Mount) bool { return m.Type == "bind" && s.isDaemonSocket(m.Source) }) {
+		return b, "", nil
 	}
 	var img struct {
 		Id          string
@@ -61,7 +66,7 @@ func (s *Server) defaultBridge(ctx context.Context, b []byte, req defaults.Reque
 	if err != nil {
 		return nil, "", err
 	}
-	note := fmt.Sprintf("network: %s named the default bridge; the policy's network %q was given instead (the image may have the docker socket, and runtime.network.allow_default_bridge is off)",
+	note := fmt.Sprintf("network: %s named the default bridge; the policy's network %q was given instead (it binds the docker socket, its image gets a policed one, and runtime.network.allow_default_bridge is off)",
 		req.Networks[0].From, net.Default)
 	return out, note, nil
 }

@@ -182,7 +182,11 @@ func corpusServer(t *testing.T, preset string) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "sdocker-ci") // short: a unix socket's path has a limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	s, err := New(Options{Policy: p, Daemon: offlineDaemon{}, SocketDir: filepath.Join(dir, "sockets"),
 		Dial: func(ctx context.Context) (net.Conn, error) { return nil, os.ErrNotExist },
 		Now:  func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
@@ -198,4 +202,35 @@ func corpusServer(t *testing.T, preset string) *Server {
 	go func() { done <- s.Serve(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return s
+}
+
+// Only a create that binds the docker socket, from an image the policy gives a policed one, is
+// moved off the default bridge it names; any other is refused as --network bridge is.
+func TestDefaultBridgeMovedOnlyForSocketTools(t *testing.T) {
+	for _, tc := range []struct {
+		name, preset, body string
+		allowed            bool
+	}{
+		{"a tool with the socket", "ci", `{"Image":"testcontainers/ryuk:0.14.0","HostConfig":{"NetworkMode":"bridge","Binds":["/var/run/docker.sock:/var/run/docker.sock"]}}`, true},
+		{"a container without the socket", "ci", `{"Image":"busybox","HostConfig":{"NetworkMode":"bridge"}}`, false},
+		{"the bridge beside another network", "ci", `{"Image":"busybox","HostConfig":{"NetworkMode":"bridge","Binds":["/var/run/docker.sock:/var/run/docker.sock"]},"NetworkingConfig":{"EndpointsConfig":{"other":{}}}}`, false},
+		{"an image without a policed socket", "developer", `{"Image":"testcontainers/ryuk:0.14.0","HostConfig":{"NetworkMode":"bridge","Binds":["/var/run/docker.sock:/var/run/docker.sock"]}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j, err := corpusServer(t, tc.preset).judgeCreate(context.Background(), []byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var network bool
+			for _, v := range j.d.Violations {
+				network = network || v.Rule == defaults.RuleNetwork
+			}
+			if j.d.Allowed != tc.allowed || network == tc.allowed {
+				t.Fatalf("allowed %v, violations %+v; want allowed %v", j.d.Allowed, j.d.Violations, tc.allowed)
+			}
+			if tc.allowed && !strings.Contains(string(j.body), `"NetworkMode":"sdocker"`) {
+				t.Errorf("body %s: want the policy's network", j.body)
+			}
+		})
+	}
 }
