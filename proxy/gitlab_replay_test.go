@@ -34,7 +34,8 @@ func TestGitLabJobReplay(t *testing.T) {
 	k, v := rp.k, rp.v
 	// The runner's names, made unique for this run.
 	const prefix = "runner-t3st-project-42-concurrent-0"
-	unique := strings.NewReplacer(prefix, prefix+"-"+rp.id, "runner-t3st", "runner-t3st-"+rp.id)
+	const volumes = "runner-0f1e2d3c4b5a69788796a5b4c3d2e1f0" // ProjectRealUniqueName, the cache volumes' prefix
+	unique := strings.NewReplacer(prefix, prefix+"-"+rp.id, "runner-t3st", "runner-t3st-"+rp.id, volumes, volumes+"-"+rp.id)
 	call, run := rp.call, rp.run
 	start := time.Now()
 
