@@ -86,14 +86,14 @@ func TestTestcontainersGoRyuk(t *testing.T) {
 	}
 }
 
-// provideRyuk imports the Ryuk replica as tag unless the daemon has it already (an image of
-// this replica's), and removes it at the end if it made it.
+// provideRyuk imports the Ryuk replica as tag unless the daemon has that image already (the
+// replica, or Ryuk itself where it was pulled), and removes it at the end if it made it.
 func provideRyuk(t *testing.T, tag, dir string) {
 	t.Helper()
 	out, err := exec.Command("docker", "image", "inspect", "--format", `{{index .Config.Labels "sdocker.test"}}`, tag).Output()
 	if err == nil {
 		if strings.TrimSpace(string(out)) != "ryuk-replica" {
-			t.Fatalf("the daemon has an image %s that is not the test's replica: leaving it alone", tag)
+			t.Logf("the daemon has %s, not the test's replica: the test runs it", tag)
 		}
 		return
 	}
