@@ -270,6 +270,9 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	if err != nil {
 		return judged{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
+	// The policed socket at the policy's path (runtime.docker_socket.policed), wherever it lies,
+	// is judged as at create: the images the policy names may have it.
+	s.ownFacts(&facts)
 	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
 }
 
