@@ -56,6 +56,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
 		return j, err
 	}
+	if err := s.markSwappable(ctx, &req); err != nil {
+		return j, err
+	}
 	// The image's USER decides the capabilities given back; its ID, content-bound exceptions.
 	if facts.Image, err = wrapper.InspectImage(ctx, s.opt.Daemon, req.Image); err != nil {
 		return j, err
@@ -293,4 +296,22 @@ func (s *Server) judgeVolume(b []byte) (judged, error) {
 		m.Driver = "local"
 	}
 	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}, defaults.Facts{}))}, nil
+}
+
+// markSwappable marks the sources of a create that someone could swap for a link before the
+// daemon mounts them, as the CLI door does: with a restart policy (the daemon mounts them again
+// on its own), anyone but root; without, anyone but root and the client (the kernel's peer
+// credentials of its connection; a client it cannot name is anyone). Nothing is marked where
+// the daemon is on another host.
+func (s *Server) markSwappable(ctx context.Context, req *defaults.Request) error {
+	if s.opt.Host.Identify == nil {
+		return nil
+	}
+	swap := wrapper.Swappable
+	if rp := req.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+		if p := PeerOf(ctx); p.Known {
+			swap = wrapper.SwappableByOthersThan(uint32(p.UID))
+		}
+	}
+	return wrapper.MarkSwappable(req.Mounts, swap)
 }
