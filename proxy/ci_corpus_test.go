@@ -201,6 +201,11 @@ func corpusServer(t *testing.T, preset string) *Server {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
+	for serving := false; !serving; time.Sleep(time.Millisecond) { // the policed socket needs it
+		s.mu.Lock()
+		serving = s.httpSrv != nil
+		s.mu.Unlock()
+	}
 	return s
 }
 
