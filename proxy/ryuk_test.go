@@ -102,5 +102,6 @@ func provideRyuk(t *testing.T, tag, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { exec.Command("docker", "rmi", tag).Run() })
+	// -f: the reaper may still be on its way out.
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
 }

@@ -54,7 +54,7 @@ func TestProxyVerbTestcontainersRyuk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer exec.Command("docker", "rmi", ryuk).Run()
+		defer exec.Command("docker", "rmi", "-f", ryuk).Run() // -f: the reaper may still be on its way out
 	}
 
 	sock := filepath.Join(dir, "docker.sock")
