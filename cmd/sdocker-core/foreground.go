@@ -18,6 +18,7 @@ import (
 	"sdocker/defaults"
 	"sdocker/wrapper"
 	"sdocker/wrapper/argv"
+	"sdocker/wrapper/plan"
 )
 
 // runWatched runs docker for a foreground `run` as a child rather than exec'ing it, so that
@@ -31,9 +32,9 @@ import (
 // the container, sdocker learns its ID (--cidfile) and reads its logs from the daemon after.
 func runWatched(w watched) error {
 	e, inv := w.e, w.inv
-	tty := flagSet(inv, "tty")
-	cidfile := flagValue(inv, "cidfile")
-	if tty && !flagSet(inv, "rm") && cidfile == "" {
+	tty := plan.FlagSet(inv, "tty")
+	cidfile := plan.FlagValue(inv, "cidfile")
+	if tty && !plan.FlagSet(inv, "rm") && cidfile == "" {
 		if dir, err := os.MkdirTemp("", "sdocker-run-"); err == nil {
 			defer os.RemoveAll(dir)
 			cidfile = dir + "/cid"
@@ -92,7 +93,7 @@ func runWatched(w watched) error {
 	switch {
 	case tail != nil:
 		explainFailure(e.stderr, w.in, w.d, tail.lines(), code)
-	case tty && !flagSet(inv, "rm") && cidfile != "":
+	case tty && !plan.FlagSet(inv, "rm") && cidfile != "":
 		diagnoseByID(e.stderr, w, cidfile)
 	}
 	return &silentError{code: code}
@@ -170,28 +171,6 @@ func explainFailure(w io.Writer, in defaults.Input, d defaults.Decision, output 
 		fmt.Fprintf(w, "sdocker: the container exited with status %d after %q: %s explains it; to allow it, %s\n",
 			code, x.Line, cause(x), x.Hint)
 	}
-}
-
-// flagSet reports whether a boolean docker flag (by canonical name) is on in the invocation.
-func flagSet(inv *wrapper.Invocation, name string) bool {
-	on := false
-	for _, o := range inv.Flags {
-		if o.Flag.Canonical() == name {
-			on = o.Value == "" || argv.IsTrue(o.Value)
-		}
-	}
-	return on
-}
-
-// flagValue returns the last value of a docker flag (by canonical name), or "".
-func flagValue(inv *wrapper.Invocation, name string) string {
-	v := ""
-	for _, o := range inv.Flags {
-		if o.Flag.Canonical() == name {
-			v = o.Value
-		}
-	}
-	return v
 }
 
 // foregroundOfTerminal reports whether this process is in the foreground process group of its
