@@ -44,7 +44,7 @@ func forward(argv []string, e env) error {
 		if err != nil {
 			return err
 		}
-		return runWatched(watched{e: e, docker: docker, inv: p.Invocation, edit: p.Edit, in: p.Input, d: p.Decision, eng: p.Engine})
+		return runWatched(watched{e: e, docker: docker, p: p})
 	}
 	return execDocker(e, p.Argv)
 }
