@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"sdocker/defaults"
 	"sdocker/verify"
 	"sdocker/wrapper"
 	"sdocker/wrapper/plan"
@@ -33,8 +32,8 @@ func forward(argv []string, e env) error {
 	switch p.Action {
 	case plan.PullAndTag:
 		return pullAndTag(e, p)
-	case plan.Swarm:
-		return forwardSwarm(ctx, e, p.Policy, p.Invocation, p.Engine)
+	case plan.StackDeploy:
+		return execStack(e, p)
 	}
 	if err := p.Ensure(ctx); err != nil {
 		return err
@@ -52,7 +51,7 @@ func forward(argv []string, e env) error {
 // planEnv is what a plan needs from the process.
 func planEnv(e env) plan.Env {
 	return plan.Env{
-		Getenv: e.getenv, Out: e.stderr, Cwd: cwd(), ReadFile: os.ReadFile,
+		Getenv: e.getenv, Out: e.stderr, Cwd: cwd(), ReadFile: os.ReadFile, Stdin: e.stdin,
 		Signatures: signatureChecker(e), ScanBase: func() (verify.ScanInput, error) { return scanBase(e) },
 		BuildKit: func() bool { return buildKitBuilds(e.getenv) },
 	}
@@ -84,9 +83,6 @@ func pullAndTag(e env, p *plan.Plan) error {
 	defer cancel()
 	return p.Engine.Tag(ctx, p.Edit.Image, p.Tag.Repo, p.Tag.Tag)
 }
-
-// report prints what the user must see before docker runs (see plan.Report).
-func report(e env, d defaults.Decision) error { return plan.Report(e.stderr, d) }
 
 func execDocker(e env, argv []string) error {
 	docker, err := wrapper.FindDocker(e.getenv)

@@ -28,6 +28,8 @@ type Env struct {
 	Cwd string
 	// ReadFile reads files the command line names (seccomp profiles, env files).
 	ReadFile func(string) ([]byte, error)
+	// Stdin is the standard input: a compose file given as -c -.
+	Stdin io.Reader
 	// Signatures checks signatures (and caches verifications).
 	Signatures *verify.SigChecker
 	// ScanBase is what every scan shares (trivy, its database, the cache, progress).
@@ -44,9 +46,9 @@ const (
 	Exec Action = iota
 	// PullAndTag: run `docker Argv` (a pull of the checked digest), then tag it as Tag says.
 	PullAndTag
-	// Swarm: service create, service update and stack deploy, which the swarm door decides
-	// with Policy and Engine.
-	Swarm
+	// StackDeploy: exec docker with Argv, Stack's checked bytes on its standard input, from
+	// Stack's directory.
+	StackDeploy
 )
 
 // Plan is one docker command line, worked out once.
@@ -75,6 +77,8 @@ type Plan struct {
 	Networks []string
 	// Tag is, for PullAndTag, the repository and tag the pulled digest is given.
 	Tag struct{ Repo, Tag string }
+	// Stack is, for StackDeploy, the compose file as checked.
+	Stack *StackFile
 	// Foreground: a `run` without --detach, whose container docker waits for.
 	Foreground bool
 	// ContentTrust: DOCKER_CONTENT_TRUST was honoured by the image gate; docker must not try
@@ -132,8 +136,7 @@ func Make(ctx context.Context, env Env, argv []string) (*Plan, error) {
 	case "run", "create", "exec", "update":
 		return pl, pl.decide(ctx, env, daemon)
 	case "service create", "service update", "stack deploy":
-		pl.Action = Swarm
-		return pl, nil
+		return pl, pl.decideSwarm(ctx, env)
 	}
 	return pl, pl.decideMore(ctx, env)
 }
