@@ -18,7 +18,7 @@ import (
 
 // decideMore works out the commands beyond run, create, exec, update and pull (see
 // wrapper/argv's commands.go): what each would make the daemon do, decided, and the command
-// line docker gets when they are allowed. A command it does not decide is passed through.
+// line docker gets when they are allowed.
 func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 	inv, p, ep, eng := pl.Invocation, pl.Policy, pl.Endpoint, pl.Engine
 	swap := swapCheck(ep)
@@ -61,7 +61,8 @@ func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 	case "buildx":
 		reqs = []defaults.Request{{Kind: defaults.KindBuildKit, BuildKit: "docker " + wrapper.Quote(inv.Argv)}}
 	default:
-		return nil
+		// Fail closed: a command wrapper/argv decides is never passed through unplanned.
+		return fmt.Errorf("sdocker decides %q but has no plan for it", inv.Command)
 	}
 	if err != nil {
 		return err
