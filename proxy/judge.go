@@ -30,6 +30,15 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
+	b, bridged, err := s.defaultBridge(ctx, b, req)
+	if err != nil {
+		return j, err
+	}
+	if bridged != "" {
+		if req, err = readCreate(b); err != nil {
+			return j, fmt.Errorf("reading the body back on the policy's network: %w", err)
+		}
+	}
 	b, substituted, err := s.substituteSocket(ctx, b, req)
 	if err != nil {
 		return j, err
@@ -63,6 +72,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	}
 	if substituted {
 		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
+	}
+	if bridged != "" {
+		j.d.Notes = append(j.d.Notes, bridged)
 	}
 	if !j.d.Allowed {
 		return j, nil
@@ -261,6 +273,9 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	if err != nil {
 		return judged{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
+	// The policed socket at the policy's path (runtime.docker_socket.policed), wherever it lies,
+	// is judged as at create: the images the policy names may have it.
+	s.ownFacts(&facts)
 	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
 }
 

@@ -95,11 +95,22 @@ func startProxy(t testing.TB, policyYAML string) running {
 // startProxyWith is startProxy with options changed by opt (nil: none).
 func startProxyWith(t testing.TB, policyYAML string, opt func(*proxy.Options)) running {
 	t.Helper()
-	requireDaemon(t)
 	data := defaults.DefaultPolicyYAML()
 	if policyYAML != "" {
 		data = []byte("version: 1\n" + policyYAML)
 	}
+	return startProxyPolicyWith(t, data, opt)
+}
+
+// startProxyPolicy serves the proxy with a whole policy file (a preset) until the test ends.
+func startProxyPolicy(t testing.TB, data []byte) running {
+	t.Helper()
+	return startProxyPolicyWith(t, data, nil)
+}
+
+func startProxyPolicyWith(t testing.TB, data []byte, opt func(*proxy.Options)) running {
+	t.Helper()
+	requireDaemon(t)
 	p, err := defaults.Parse(data, "test policy")
 	if err != nil {
 		t.Fatal(err)
