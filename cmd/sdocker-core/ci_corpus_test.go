@@ -14,6 +14,7 @@ import (
 	"sdocker/defaults"
 	"sdocker/internal/golden"
 	"sdocker/wrapper"
+	"sdocker/wrapper/plan"
 )
 
 // ciEntry is one command line of the CI corpus (testdata/ci/README.md).
@@ -405,7 +406,7 @@ func TestCIRunnerHintsGolden(t *testing.T) {
 		d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: now})
 		fmt.Fprintf(&out, "[%s/%s] runner %s (%s): %s\n", e.file, e.name, a.Runner, a.Shape, strings.Join(a.Evidence, "; "))
 		for _, v := range defaults.RunnerHints(d, a, &under).Violations {
-			fmt.Fprintln(&out, "sdocker: "+violationLine(v))
+			fmt.Fprintln(&out, "sdocker: "+plan.ViolationLine(v))
 		}
 		out.WriteString("\n")
 	}

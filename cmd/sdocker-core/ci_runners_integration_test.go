@@ -22,6 +22,11 @@ import (
 // step as docker exec, the step writing the workspace as the agent's user; docker top finds cat;
 // stop and rm.
 func TestCIJenkinsInside(t *testing.T) {
+	t.Run("daemon socket", func(t *testing.T) { jenkinsInside(t, false) })
+	t.Run("behind the proxy", func(t *testing.T) { jenkinsInside(t, true) })
+}
+
+func jenkinsInside(t *testing.T, behindProxy bool) {
 	start := time.Now()
 	root, bin, u := ciHost(t, 1000)
 	ws := ciDir(t, root, "agent/workspace/app", 1000)
@@ -32,6 +37,11 @@ func TestCIJenkinsInside(t *testing.T) {
 	}
 	os.Chown(script, 1000, 1000)
 	u.policy = ciPolicy(t, root, "jenkins")
+	ciProxy(t, root, u.policy)
+	u.reachPoliced(t, bin, root)
+	if behindProxy {
+		u.host = "unix://" + filepath.Join(ciRun(root), "docker.sock")
+	}
 	// A job image whose entrypoint runs the command it is given, as inside() requires (the
 	// official images' do); the redis replica's does.
 	img := requireReplica(t, "redis")
@@ -67,8 +77,6 @@ func TestCIJenkinsInside(t *testing.T) {
 	// agent { docker { args '-v /var/run/docker.sock:/var/run/docker.sock' } }: the job builds
 	// and runs containers through the socket it is given, the policed one, with a docker CLI it
 	// brings in its workspace.
-	ciProxy(t, root, u.policy)
-	u.reachPoliced(t, bin, root)
 	cli, err := exec.LookPath("docker")
 	if err != nil {
 		testenv.Missing(t, "no docker CLI on PATH")
@@ -162,9 +170,7 @@ func githubActionsJob(t *testing.T, behindProxy bool) {
 		u.must(t, bin, append(net.argv[:len(net.argv)-1:len(net.argv)-1], "--subnet", subnet, net.argv[len(net.argv)-1])...)
 	}
 
-	// The services: postgres, and redis, which the step reaches by its network alias (the
-	// postgres replica listens on its unix socket and loopback only, unlike the official image;
-	// the step reaches it through the job's docker socket instead).
+	// The services, which the step reaches by their network aliases.
 	var services []string
 	for _, name := range []string{"service-postgres-create", "service-redis-create"} {
 		svc := step(name)
@@ -207,6 +213,7 @@ func githubActionsJob(t *testing.T, behindProxy bool) {
 	body := `set -e
 echo built > /__w/app/app/built.txt
 id -u
+bash -c 'for i in $(seq 1 100); do (echo > /dev/tcp/postgres/5432) 2>/dev/null && echo reached postgres && exit 0; sleep 0.2; done; exit 1'
 bash -c 'for i in $(seq 1 100); do if (echo > /dev/tcp/redis/6379) 2>/dev/null; then exec 3<>/dev/tcp/redis/6379; printf "PING\r\n" >&3; head -c 5 <&3; echo; exit 0; fi; sleep 0.2; done; exit 1'
 /__t/docker/docker ps --format '{{.Names}}'
 for i in $(seq 1 50); do /__t/docker/docker exec ` + pgName + ` psql -U postgres -tAc 'select 40+2' 2>/dev/null && break; sleep 0.2; done
@@ -222,7 +229,7 @@ if /__t/docker/docker create --privileged ` + repl["node:20"] + ` 2>/tmp/err; th
 	if r.code != 0 {
 		t.Fatalf("the run: step failed: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"0\n", "+PONG", pgName, "42\n", "rule privileged"} {
+	for _, want := range []string{"0\n", "reached postgres", "+PONG", pgName, "42\n", "rule privileged"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the step's output lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
