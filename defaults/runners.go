@@ -3,7 +3,6 @@ package defaults
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -120,10 +119,25 @@ func hasVal(vs []Val[string], value string) (string, bool) {
 // included; JobExtension.cs sets RUNNER_TRACKING_ID=github_<guid> in the worker's.
 // Container/DockerCommandManager.cs writes "-e GITHUB_ACTIONS=true" and "--label <instance>" (six
 // hex digits of the sha256 of the runner's settings) on every container it creates or runs.
-var (
-	ghInstanceLabel = regexp.MustCompile(`^[0-9a-f]{6}$`)
-	ghNetwork       = regexp.MustCompile(`^github_network_[0-9a-f]{32}$`)
-)
+func ghInstanceLabel(s string) bool { return isLowerHex(s, 6) }
+
+func ghNetwork(s string) bool {
+	id, ok := strings.CutPrefix(s, "github_network_")
+	return ok && isLowerHex(id, 32)
+}
+
+// isLowerHex reports whether s is n lower-case hex digits.
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ghJobTargets are where ContainerOperationProvider.cs (MountWellKnownDirectories) binds the
 // runner's directories in a job container; ghActionTargets where ContainerActionHandler.cs binds
@@ -144,7 +158,7 @@ func githubActions(in RunnerInput) Attribution {
 	watermark, hasWatermark := hasVal(in.Env, "GITHUB_ACTIONS=true")
 	var label string
 	for _, l := range in.Labels {
-		if ghInstanceLabel.MatchString(l.Value) {
+		if ghInstanceLabel(l.Value) {
 			label = l.From
 		}
 	}
@@ -184,7 +198,7 @@ func githubActions(in RunnerInput) Attribution {
 		}
 	}
 	for _, n := range r.Networks {
-		if ghNetwork.MatchString(n.Value) {
+		if ghNetwork(n.Value) {
 			a.Added = append(a.Added, Added{From: n.From, Why: "the runner puts a job's containers on a network it creates for the job"})
 		}
 	}
