@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -132,6 +133,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	}
 	s.logPinned(r, rt, j.d, j.image, j.pinned)
 	if !j.d.Allowed {
+		if rt.kind == "start" {
+			s.removeUnstarted(ctx, rt.name)
+		}
 		writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
 		return
 	}
@@ -195,4 +199,26 @@ func Words(v defaults.Violation, kind string) defaults.Violation {
 		v.From = defaults.Word(v.From, name)
 	}
 	return v
+}
+
+// removeUnstarted removes a container created with AutoRemove (run --rm) whose first start was
+// refused, as the daemon removes one whose start fails: docker run --rm waits for that removal,
+// and would wait for ever.
+func (s *Server) removeUnstarted(ctx context.Context, name string) {
+	var c struct {
+		ID         string `json:"Id"`
+		State      struct{ Status string }
+		HostConfig struct{ AutoRemove bool }
+	}
+	if err := s.opt.Daemon.Get(ctx, "/containers/"+url.PathEscape(name)+"/json", &c); err != nil ||
+		!c.HostConfig.AutoRemove || c.State.Status != "created" {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://docker/containers/"+url.PathEscape(c.ID)+"?force=1&v=1", nil)
+	if err != nil {
+		return
+	}
+	if resp, err := s.up.RoundTrip(req); err == nil {
+		resp.Body.Close()
+	}
 }

@@ -250,6 +250,11 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	in := wrapper.StartInput{Typed: rt.name}
 	if s.opt.Host.Identify != nil { // the daemon shares this host
 		in.Swappable = wrapper.Swappable
+		// Without a restart policy the daemon mounts at once, as at create: the client's own
+		// directories are its own (a client the kernel cannot name is anyone).
+		if p := PeerOf(ctx); p.Known {
+			in.SwappableByOthers = wrapper.SwappableByOthersThan(uint32(p.UID))
+		}
 	}
 	req, err := wrapper.StartRequest(ctx, s.opt.Daemon, in)
 	if errors.Is(err, wrapper.ErrNotFound) {

@@ -63,6 +63,10 @@ type Options struct {
 	// Serve starts, so that the CLI door can give it to containers too; "" makes it in
 	// SocketDir on first use.
 	PolicedSocket string
+	// SocketGroup, where set, may reach the policed socket too (its directory 0750 root:GROUP),
+	// so the CLI door, run by that group's users, finds it served; "" keeps it root's (0700).
+	// It is the proxy's own --group: the same users reach the same policy on its main socket.
+	SocketGroup string
 	// Images applies the policy's image rules to pulls and creates; nil forwards pulls
 	// unchecked (and logged) and leaves a create's image as asked.
 	Images ImageGate

@@ -144,7 +144,18 @@ func (s *Server) policedSocket() (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("making %s: %w", dir, err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	mode, gid := os.FileMode(0o700), -1
+	if g := s.opt.SocketGroup; g != "" {
+		id, err := lookupGroup(g)
+		if err != nil {
+			return "", err
+		}
+		mode, gid = 0o750, id
+	}
+	if err := os.Chown(dir, -1, gid); err != nil {
+		return "", fmt.Errorf("giving group %s %s: %w", s.opt.SocketGroup, dir, err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
 		return "", err
 	}
 	l, err := ListenUnix(ListenOptions{Path: p, Mode: 0o666})

@@ -20,6 +20,11 @@ type StartInput struct {
 	// daemon is on another host, whose directories sdocker cannot see: every host source is
 	// then taken to be swappable.
 	Swappable func(string) (string, error)
+	// SwappableByOthers, where set, takes Swappable's place for a container without a restart
+	// policy: the start mounts its sources at once, as run does, so the starting user's own
+	// directories are theirs to change as at run (SwappableByOthers, SwappableByOthersThan).
+	// With a restart policy the daemon mounts them again later on its own: Swappable counts.
+	SwappableByOthers func(string) (string, error)
 }
 
 // inspectedStart is the part of GET /containers/{id}/json the start re-check reads.
@@ -61,7 +66,11 @@ func StartRequest(ctx context.Context, eng Getter, in StartInput) (defaults.Requ
 	if err := ResolveVolumes(ctx, eng, r.Mounts); err != nil {
 		return r, err
 	}
-	return r, MarkSwappable(r.Mounts, in.Swappable)
+	swap := in.Swappable
+	if r.RestartPolicy == nil && in.SwappableByOthers != nil {
+		swap = in.SwappableByOthers
+	}
+	return r, MarkSwappable(r.Mounts, swap)
 }
 
 // MarkSwappable fills each host source's Swappable: a bind's source, and the device of a local

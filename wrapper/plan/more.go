@@ -22,11 +22,15 @@ import (
 func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 	inv, p, ep, eng := pl.Invocation, pl.Policy, pl.Endpoint, pl.Engine
 	swap := swapCheck(ep)
+	others := swap
+	if swap != nil {
+		others = wrapper.SwappableByOthers // the user's own directories stay theirs, as at run
+	}
 	var reqs []defaults.Request
 	var err error
 	switch inv.Command {
 	case "start", "restart":
-		reqs, err = startRequests(ctx, eng, inv, swap)
+		reqs, err = startRequests(ctx, eng, inv, swap, others)
 	case "network connect":
 		reqs, err = connectRequest(ctx, eng, inv)
 	case "volume create":
@@ -36,11 +40,7 @@ func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 		if c := wrapper.CopyContainer(inv); c != "" {
 			copied := *inv
 			copied.Args = []string{c}
-			others := swap
-			if swap != nil {
-				others = wrapper.SwappableByOthers // the user's own directories stay theirs to copy to
-			}
-			reqs, err = startRequests(ctx, eng, &copied, others)
+			reqs, err = startRequests(ctx, eng, &copied, others, others)
 		}
 	case "build", "buildx build":
 		if inv.Command == "build" {
@@ -68,8 +68,13 @@ func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 		return err
 	}
 	var edit wrapper.Edit
+	policed := "" // the policed socket a container of a named image may hold (start, cp)
+	if ep.Local() {
+		policed = wrapper.PolicedSocket(p.Runtime.DockerSocket.Policed)
+	}
 	for _, r := range reqs {
 		in := defaults.Input{Policy: p, Request: r, Now: time.Now(), ResolvePath: resolver(ep)}
+		in.Facts.PolicedSocket = policed
 		if ep.Local() {
 			in.Host, in.Homes, in.Exists = wrapper.LocalHostFS(), wrapper.HostHomes(), wrapper.HostPathExists
 		}
@@ -91,10 +96,12 @@ func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 
 // startRequests re-checks, for each container named, what the daemon will mount when it starts
 // it: the decision of its binds and volumes as they resolve now, and who could swap them.
-func startRequests(ctx context.Context, eng *wrapper.Engine, inv *wrapper.Invocation, swap func(string) (string, error)) ([]defaults.Request, error) {
+// A container without a restart policy is mounted at once, as at run: others' swaps count, the
+// user's own do not; with one, anyone's but root's.
+func startRequests(ctx context.Context, eng *wrapper.Engine, inv *wrapper.Invocation, swap, others func(string) (string, error)) ([]defaults.Request, error) {
 	var out []defaults.Request
 	for _, c := range inv.Args {
-		r, err := wrapper.StartRequest(ctx, eng, wrapper.StartInput{Typed: c, Swappable: swap})
+		r, err := wrapper.StartRequest(ctx, eng, wrapper.StartInput{Typed: c, Swappable: swap, SwappableByOthers: others})
 		if errors.Is(err, wrapper.ErrNotFound) {
 			continue // docker says so itself
 		}
