@@ -40,6 +40,11 @@ func TestAPIReviewUnjudgedRoutes(t *testing.T) {
 	for _, target := range []string{
 		"/v1.41/volumes/create",         // o=bind device=... (the CLI door decides it)
 		"/v1.41/containers/abc/restart", // no re-check of binds swapped since create
+		"/v1.41/swarm/join",             // a manager elsewhere then runs tasks here (binds of /, capabilities)
+		"/v1.41/swarm/init",             // this daemon a manager: its join tokens let others schedule tasks here
+		"/v1.41/swarm/update",
+		"/v1.41/swarm/unlock",
+		"/v1.41/nodes/n1/update", // promotes a node to manager
 	} {
 		r := httptest.NewRequest("POST", target, nil)
 		rt, err := classify(r)

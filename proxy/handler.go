@@ -105,7 +105,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	case "connect":
 		j, err = s.judgeConnect(ctx, rt, b)
-	case "plugin", "service":
+	case "plugin", "service", "swarm":
 		j = judgeRefused(rt)
 	case "volume":
 		j, err = s.judgeVolume(b)

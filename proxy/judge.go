@@ -207,15 +207,21 @@ func judgeBuild(r *http.Request, b []byte) (judged, error) {
 }
 
 // judgeRefused refuses what the proxy never lets through: plugins (which run with whatever
-// privileges they ask for) and swarm services (whose specs it does not read).
+// privileges they ask for), swarm services (whose specs it does not read), and the swarm
+// itself (a manager it joins runs tasks here that no request describes).
 func judgeRefused(rt route) judged {
 	v := defaults.Violation{Rule: "plugins", From: "POST " + rt.path,
 		Message: "a plugin runs with the privileges it asks for, outside every container decision",
 		Hint:    "install, configure and enable plugins as an administrator on the daemon's own socket, not through sdocker's proxy"}
-	if rt.kind == "service" {
+	switch rt.kind {
+	case "service":
 		v = defaults.Violation{Rule: "services", From: "POST " + rt.path,
 			Message: "swarm service specs are not decided by sdocker, so they are not let through",
 			Hint:    "create services as an administrator on the daemon's own socket, or run the containers with sdocker run or compose"}
+	case "swarm":
+		v = defaults.Violation{Rule: "services", From: "POST " + rt.path,
+			Message: "a swarm's managers run service tasks on this daemon (host binds and capabilities included) without a request through the proxy, so joining, initialising, unlocking or changing a swarm and its nodes is not let through",
+			Hint:    "manage the swarm as an administrator on the daemon's own socket"}
 	}
 	return judged{d: defaults.Decision{Violations: []defaults.Violation{v}}}
 }

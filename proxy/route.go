@@ -24,11 +24,12 @@ var (
 	connectRoute   = regexp.MustCompile(`^/networks/(.+)/connect$`)
 	pluginRoute    = regexp.MustCompile(`^/plugins/(.+)/(enable|set|upgrade)$`)
 	serviceRoute   = regexp.MustCompile(`^/services/(.+)/update$`)
+	nodeRoute      = regexp.MustCompile(`^/nodes/(.+)/update$`)
 )
 
 // route is what a request asks, once its version prefix is off.
 type route struct {
-	kind string // create, exec, update, start, attach, execstart, connect, plugin, build, service, pull, "" (forward)
+	kind string // create, exec, update, start, attach, execstart, connect, plugin, build, service, swarm, pull, "" (forward)
 	name string // the container, network or plugin in the path
 	path string // the path without its version prefix
 }
@@ -80,6 +81,12 @@ func classify(r *http.Request) (route, error) {
 	if rt.kind != "" {
 		return rt, nil
 	}
+	// Joining a swarm (or making this daemon a manager, or changing its nodes) lets a manager
+	// run tasks on this daemon that no request through the proxy ever describes.
+	if strings.HasPrefix(p, "/swarm/") && p != "/swarm/leave" {
+		rt.kind = "swarm"
+		return rt, nil
+	}
 	if m := containerRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = m[2], m[1]
 	} else if m := execStartRoute.FindStringSubmatch(p); m != nil {
@@ -90,6 +97,8 @@ func classify(r *http.Request) (route, error) {
 		rt.kind, rt.name = "plugin", m[1]
 	} else if m := serviceRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "service", m[1]
+	} else if m := nodeRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "swarm", m[1]
 	}
 	return rt, nil
 }
