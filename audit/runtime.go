@@ -111,7 +111,11 @@ type publishedPort struct {
 	all      []string // -P: the ports the image exposes
 }
 
-func (p publishedPort) wildcard() bool { return !p.hostIP.IsValid() || p.hostIP.IsUnspecified() }
+// wildcard: on every address, as dockerd reads the binding (an address with a zone is one its
+// net.ParseIP cannot read, which publishes on every address).
+func (p publishedPort) wildcard() bool {
+	return !p.hostIP.IsValid() || p.hostIP.IsUnspecified() || p.hostIP.Zone() != ""
+}
 
 func (p publishedPort) String() string {
 	if p.all != nil {
