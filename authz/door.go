@@ -131,6 +131,11 @@ func (d *Door) AuthZReq(ctx context.Context, req Request) Response {
 	decided := false
 	if err != nil {
 		den = deny("request", "sdocker: refused %s %q: %v", req.RequestMethod, req.RequestURI, err)
+	} else if formBody(req) {
+		decided = true
+		den = deny("request", "sdocker: refused %s %q (rule body): its body is a form (Content-Type %q), whose fields dockerd reads as the query's and over them, "+
+			"so what the query says is not what the daemon does; to allow it, send the parameters in the query, as the docker CLI and SDKs do",
+			req.RequestMethod, req.RequestURI, header(req, "Content-Type"))
 	} else {
 		for _, r := range d.routes {
 			m := r.Path.FindStringSubmatch(c.Path)
@@ -204,6 +209,19 @@ func needBody(c *Call) *Denial {
 	return deny("body", "sdocker: refused %s %s (rule body): %s, so the policy cannot judge it; "+
 		"to allow it, send the request as JSON (Content-Type: application/json) of less than 1 MiB, as the docker CLI and SDKs do",
 		c.Req.RequestMethod, c.Path, why)
+}
+
+// formBody reports whether dockerd's net/http reads the request's body as a form
+// (Request.ParseForm, which moby calls on every route with a query: POST, PUT and PATCH with
+// that media type), whose fields win over the query's: fromImage on a pull, networkmode on a
+// build.
+func formBody(r Request) bool {
+	switch strings.ToUpper(r.RequestMethod) {
+	case "POST", "PUT", "PATCH":
+	default:
+		return false
+	}
+	return strings.Contains(strings.ToLower(header(r, "Content-Type")), "x-www-form-urlencoded")
 }
 
 // header reads a request header dockerd passed, in any case.

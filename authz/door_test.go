@@ -126,6 +126,10 @@ func TestRequests(t *testing.T) {
 		{"plugin install", post("/v1.41/plugins/pull?remote=x", `[]`), "--insecure-allow=plugins"},
 		{"plugin settings", post("/v1.41/plugins/p/set", `["m.source=/"]`), "rule plugins"},
 		{"service create", post("/v1.41/services/create", `{}`), "--insecure-allow=swarm"},
+		{"pull with a form body, whose fromImage wins over the query's", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/images/create?fromImage=checked&tag=1",
+			RequestHeaders: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "30"}}, "is a form"},
+		{"build with a form body", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/build?t=x",
+			RequestHeaders: map[string]string{"content-type": "Application/X-WWW-Form-Urlencoded; charset=utf-8"}}, "is a form"},
 		{"a read", authz.Request{RequestMethod: "GET", RequestURI: "/v1.41/containers/json"}, ""},
 		{"unparsable URI", authz.Request{RequestMethod: "POST", RequestURI: "::"}, "refused"},
 	} {

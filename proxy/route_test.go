@@ -73,3 +73,32 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
+
+// A form body's fields are the query's to the daemon (net/http's ParseForm, which moby calls
+// on every route it reads a query for), and win over it: a pull of the image the proxy did not
+// check, a build on the host's network.
+func TestClassifyRefusesFormBodies(t *testing.T) {
+	for _, tc := range []struct {
+		method, target, contentType string
+		refused                     bool
+	}{
+		{"POST", "/v1.41/images/create?fromImage=checked&tag=1", "application/x-www-form-urlencoded", true},
+		{"POST", "/v1.41/build?t=x", "Application/X-WWW-Form-Urlencoded; charset=utf-8", true},
+		{"POST", "/v1.41/build?t=x", "application/x-www-form-urlencoded; =bad", true},
+		{"PUT", "/v1.41/containers/c/archive?path=/", "application/x-www-form-urlencoded", true},
+		{"POST", "/v1.41/containers/c/kill", "application/x-www-form-urlencoded", true},
+		{"POST", "/v1.41/build?t=x", "application/x-tar", false},
+		{"POST", "/v1.41/images/create?fromImage=x", "", false},
+		{"POST", "/v1.41/containers/create", "application/json", false},
+		{"GET", "/v1.41/containers/json", "application/x-www-form-urlencoded", false},
+	} {
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		if tc.contentType != "" {
+			r.Header.Set("Content-Type", tc.contentType)
+		}
+		_, err := classify(r)
+		if (err != nil) != tc.refused {
+			t.Errorf("%s %s (%s): err %v, want refused=%v", tc.method, tc.target, tc.contentType, err, tc.refused)
+		}
+	}
+}
