@@ -58,6 +58,7 @@ func (d *decider) decideMore() bool {
 		d.devices() // --allow device
 		d.namespaces()
 		d.securityOpts()
+		d.runtimeRules() // --cgroup-parent: each RUN step's cgroup
 		d.buildLimits()
 	case KindPlugin:
 		d.privileged()

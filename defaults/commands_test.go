@@ -61,6 +61,8 @@ func TestCommandsBeyondRun(t *testing.T) {
 			CPUQuota: &defaults.Val[int64]{Value: 800000, From: "--cpu-quota 800000"}}, rules: []string{"resources", "resources"}},
 		{name: "build with its own limits and period", req: defaults.Request{Kind: defaults.KindBuild, Memory: &defaults.Val[int64]{Value: 2 << 30, From: "-m 2g"},
 			CPUPeriod: &defaults.Val[int64]{Value: 50000, From: "--cpu-period 50000"}}, rules: []string{}, added: []string{"CpuQuota=50000"}},
+		{name: "build in a cgroup of its choosing", req: defaults.Request{Kind: defaults.KindBuild, CgroupParent: &defaults.Val[string]{Value: "/", From: "--cgroup-parent /"}},
+			rules: []string{"cgroup-parent"}, added: []string{"Memory=1g", "CpuQuota=100000"}},
 		{name: "build with unlimited swap", req: defaults.Request{Kind: defaults.KindBuild, MemorySwap: &defaults.Val[int64]{Value: -1, From: "--memory-swap -1"}},
 			rules: []string{"resources"}, added: []string{"Memory=1g", "CpuQuota=100000"}},
 		{name: "a build with an insecure entitlement", req: defaults.Request{Kind: defaults.KindBuild, Privileged: &defaults.Val[bool]{Value: true, From: "--allow security.insecure"},

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,42 @@ func TestAPIReviewUnjudgedRoutes(t *testing.T) {
 		rt, err := classify(r)
 		if err == nil && rt.kind == "" {
 			t.Errorf("POST %s is forwarded unjudged", target)
+		}
+	}
+}
+
+// A classic build through the proxy is decided as docker build is at the CLI door: its RUN
+// steps get the policy's limits, and a cgroup parent, unlimited swap or limits above the
+// maxima are refused, as the host's network is.
+func TestAPIReviewClassicBuildDecided(t *testing.T) {
+	p, err := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{opt: Options{Policy: p, Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}}
+	for _, tc := range []struct {
+		query   string
+		allowed bool
+		want    string // in the forwarded query
+	}{
+		{"t=x", true, "cpuquota=100000&memory=1073741824&t=x"},
+		{"t=x&memory=0", true, "memory=1073741824"},
+		{"t=x&memory=-1", true, "memory=1073741824"},
+		{"t=x&memory=536870912&cpuquota=50000", true, "cpuquota=50000&memory=536870912"},
+		{"t=x&cgroupparent=/", false, ""},
+		{"t=x&cgroupparent=atk", false, ""},
+		{"t=x&memswap=-1", false, ""},
+		{"t=x&memory=107374182400", false, ""},
+		{"t=x&networkmode=host", false, ""},
+		{"t=x&networkmode=HOST", false, ""},
+	} {
+		r := httptest.NewRequest("POST", "/v1.41/build?"+tc.query, nil)
+		j, q, err := s.judgeBuild(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.d.Allowed != tc.allowed || tc.allowed && q != tc.want && !strings.Contains(q, tc.want) {
+			t.Errorf("build?%s: allowed %v (%+v), query %q; want allowed %v, query with %q", tc.query, j.d.Allowed, j.d.Violations, q, tc.allowed, tc.want)
 		}
 	}
 }

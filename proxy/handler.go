@@ -70,12 +70,17 @@ type judged struct {
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	if rt.kind == "build" {
 		// A classic build is judged by its query; its body is the build context, streamed on.
-		j, _ := judgeBuild(r, nil)
-		s.log(r, rt, j.d, r.URL.Query().Get("t"))
+		j, query, err := s.judgeBuild(r)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+			return
+		}
+		s.log(r, rt, j.d, j.image)
 		if !j.d.Allowed {
 			writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
 			return
 		}
+		r.URL.RawQuery = query
 		s.forward.ServeHTTP(w, r)
 		return
 	}
