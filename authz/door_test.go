@@ -130,6 +130,13 @@ func TestRequests(t *testing.T) {
 			RequestHeaders: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "30"}}, "is a form"},
 		{"build with a form body", authz.Request{RequestMethod: "POST", RequestURI: "/v1.41/build?t=x",
 			RequestHeaders: map[string]string{"content-type": "Application/X-WWW-Form-Urlencoded; charset=utf-8"}}, "is a form"},
+		{"macvlan network", post("/v1.41/networks/create", `{"Name":"lan","Driver":"macvlan","Options":{"parent":"eth0"}}`), "rule network"},
+		{"bridge network", post("/v1.41/networks/create", `{"Name":"app","Driver":"bridge"}`), ""},
+		{"classic build on the host's network", post("/v1.41/build?t=x&networkmode=host", ""), "rule host-namespaces"},
+		{"classic build in a cgroup of its choosing", post("/v1.41/build?t=x&cgroupparent=/", ""), "rule cgroup-parent"},
+		{"classic build", post("/v1.41/build?t=x", ""), ""},
+		{"swarm update", post("/v1.41/swarm/update?version=1", `{}`), "--insecure-allow=swarm"},
+		{"node promoted", post("/v1.41/nodes/n1/update?version=1", `{"Role":"manager"}`), "--insecure-allow=swarm"},
 		{"a read", authz.Request{RequestMethod: "GET", RequestURI: "/v1.41/containers/json"}, ""},
 		{"unparsable URI", authz.Request{RequestMethod: "POST", RequestURI: "::"}, "refused"},
 	} {

@@ -90,3 +90,31 @@ func TestAPIReviewClassicBuildDecided(t *testing.T) {
 		}
 	}
 }
+
+// A network on the host's own segment through the proxy: its containers are reachable from the
+// network whatever address their ports are published on.
+func TestAPIReviewNetworkOnTheHostSegment(t *testing.T) {
+	p, err := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{opt: Options{Policy: p, Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}}
+	for _, tc := range []struct {
+		body    string
+		allowed bool
+	}{
+		{`{"Name":"lan","Driver":"macvlan","Options":{"parent":"eth0"}}`, false},
+		{`{"name":"lan","driver":"ipvlan","options":{"parent":"eth0"}}`, false},
+		{`{"Name":"lan","Driver":"bridge","Options":{"com.docker.network.bridge.name":"br0"}}`, false},
+		{`{"Name":"app","Driver":"bridge","Options":{"com.docker.network.bridge.enable_icc":"false"}}`, true},
+		{`{"Name":"app"}`, true},
+	} {
+		j, err := s.judgeNetwork([]byte(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.d.Allowed != tc.allowed {
+			t.Errorf("%s: allowed %v, want %v (%+v)", tc.body, j.d.Allowed, tc.allowed, j.d.Violations)
+		}
+	}
+}

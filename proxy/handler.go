@@ -114,6 +114,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 		j = judgeRefused(rt)
 	case "volume":
 		j, err = s.judgeVolume(b)
+	case "network":
+		j, err = s.judgeNetwork(b)
 	}
 	if err != nil {
 		var inputErr *badInput

@@ -314,3 +314,18 @@ func (s *Server) judgeVolume(b []byte) (judged, error) {
 	}
 	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}, defaults.Facts{}))}, nil
 }
+
+// judgeNetwork decides POST /networks/create as docker network create is decided at the CLI
+// door: a network on the host's own segment (macvlan, ipvlan, a host bridge by name) is refused.
+func (s *Server) judgeNetwork(b []byte) (judged, error) {
+	var n struct {
+		Name    string
+		Driver  string
+		Options map[string]string
+	}
+	if err := decodeStrict(b, &n); err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the network body: %w", err)}
+	}
+	spec := &defaults.NetworkSpec{Name: n.Name, Driver: n.Driver, Options: n.Options, From: "POST /networks/create " + n.Name}
+	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: spec}, defaults.Facts{}))}, nil
+}

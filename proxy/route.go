@@ -81,6 +81,8 @@ func classify(r *http.Request) (route, error) {
 		rt.kind = "pull"
 	case "/volumes/create":
 		rt.kind = "volume"
+	case "/networks/create":
+		rt.kind = "network"
 	}
 	if rt.kind != "" {
 		return rt, nil

@@ -34,6 +34,7 @@ func TestClassify(t *testing.T) {
 		{"plugin disable is forwarded", "POST", "/v1.41/plugins/p/disable", "", "", ""},
 		{"service create", "POST", "/v1.41/services/create", "service", "", ""},
 		{"service update", "POST", "/v1.41/services/s/update", "service", "s", ""},
+		{"network create", "POST", "/v1.41/networks/create", "network", "", ""},
 		{"swarm join", "POST", "/v1.41/swarm/join", "swarm", "", ""},
 		{"swarm init", "POST", "/v1.41/swarm/init", "swarm", "", ""},
 		{"swarm init unversioned", "POST", "/swarm/init", "swarm", "", ""},

@@ -31,6 +31,8 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 		reqs, err = connectRequest(ctx, eng, inv)
 	case "volume create":
 		reqs = []defaults.Request{wrapper.VolumeCreateRequest(inv)}
+	case "network create":
+		reqs = []defaults.Request{wrapper.NetworkCreateRequest(inv)}
 	case "cp":
 		// A copy mounts the container's binds and volumes as a start does: re-checked alike.
 		if c := wrapper.CopyContainer(inv); c != "" {
