@@ -293,6 +293,7 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	if err != nil {
 		return judged{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
+	s.ownFacts(&facts) // the policy's policed socket, which the CLI door gives containers too
 	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
 }
 

@@ -75,6 +75,10 @@ func forwardMore(ctx context.Context, e env, p *defaults.Policy, inv *wrapper.In
 		in := defaults.Input{Policy: p, Request: r, Now: time.Now(), ResolvePath: resolver(ep)}
 		if ep.Local() {
 			in.Host, in.Homes, in.Exists = wrapper.LocalHostFS(), wrapper.HostHomes(), wrapper.HostPathExists
+			if r.Kind == defaults.KindStart {
+				// The policed socket run and create gave the container in place of the daemon's.
+				in.Facts.PolicedSocket = wrapper.PolicedSocket(p.Runtime.DockerSocket.Policed)
+			}
 		}
 		d := defaults.Decide(in)
 		if err := report(e, d); err != nil {
