@@ -256,6 +256,11 @@ func (d *Door) daemonFacts(ctx context.Context) (defaults.Facts, error) {
 	}
 	d.facts, d.factsTill = wrapper.FactsFromInfo(info), time.Now().Add(factsTTL)
 	d.facts.DaemonSockets = d.o.Sockets
+	if d.o.Local {
+		// The policed socket the proxy gives containers in place of the daemon's: the one
+		// socket the images runtime.docker_socket names may hold.
+		d.facts.PolicedSocket = wrapper.PolicedSocket(d.o.Policy.Runtime.DockerSocket.Policed)
+	}
 	return d.facts, nil
 }
 
