@@ -274,6 +274,13 @@ func daemonListeners(host func(string) string) []listener {
 			}
 		}
 	}
+	// containerd's sockets: whoever reaches one runs containers (privileged ones too) with no
+	// dockerd in the way.
+	for _, p := range []string{"/run/containerd/containerd.sock", "/run/docker/containerd/containerd.sock"} {
+		if _, err := os.Stat(host(p)); err == nil {
+			out = append(out, listener{addr: p, from: "containerd"})
+		}
+	}
 	procs, _ := filepath.Glob(host("/proc/[0-9]*/cmdline"))
 	for _, p := range procs {
 		b, err := os.ReadFile(p)

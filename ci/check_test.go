@@ -119,6 +119,16 @@ func TestCheckFindsWhatIsNotSetUp(t *testing.T) {
 		t.Errorf("daemon on a second socket in the runner's group: %v", s)
 	}
 	os.Remove(root + "/etc/docker/daemon.json")
+	if s := statuses(Check(ctx, in)); s["daemon listener"] != "" {
+		t.Errorf("the daemon on its own socket only: %v", s)
+	}
+
+	// containerd's socket in the runner's group: containers with no dockerd in the way.
+	serve(t, root+"/run/containerd/containerd.sock", 0o660, 999)
+	if s := statuses(Check(ctx, in)); s["daemon listener"] != "fail" {
+		t.Errorf("containerd's socket in the runner's group: %v", s)
+	}
+	os.Chown(root+"/run/containerd/containerd.sock", 0, 0)
 
 	// No daemon socket where the check looks: it cannot say the daemon is out of reach.
 	if s := statuses(Check(ctx, CheckInput{Runner: r, Root: root, DaemonSocket: "/run/elsewhere.sock"})); s["daemon socket"] != "fail" {
