@@ -28,6 +28,10 @@ type HostFS struct {
 	// Sockets lists the unix sockets at or below a directory (docker binds it recursively, and
 	// a socket in it connects through a read-only bind as well).
 	Sockets func(dir string) ([]string, error)
+	// Listening lists the unix sockets at or below a directory that a process of the host
+	// listens on (as the kernel's table names them, /proc/net/unix): cheap to ask of any
+	// directory, where Sockets walks it.
+	Listening func(dir string) ([]string, error)
 }
 
 // deniedMounts are the policy's denied host paths and the daemon's own: its data root and the
@@ -106,12 +110,14 @@ func (d *decider) hardLinked(resolved string, denied []string) string {
 
 // heldSocket says why a directory bind holds a unix socket root serves, or "": another name of
 // the daemon's socket (a hard link, which only the socket's own filesystem can hold), or any
-// root-owned socket, which a container connects to through a read-only bind as well. A
-// directory is looked through where it is under /run (the user runtime directories, which bind
-// read-only) or where a denied socket has more than one name on the directory's filesystem.
+// root-owned socket, which a container connects to through a read-only bind as well (LXD's
+// under /var/snap, a kubelet's under /var/lib). Sockets a host process listens on are looked
+// for below any directory; the directory itself is looked through where it is under /run (the
+// user runtime directories, which bind read-only) or where a denied socket has more than one
+// name on the directory's filesystem.
 func (d *decider) heldSocket(resolved string, denied []string) string {
-	id, list := d.in.Host.Identify, d.in.Host.Sockets
-	if id == nil || list == nil {
+	id := d.in.Host.Identify
+	if id == nil {
 		return ""
 	}
 	f, err := id(resolved)
@@ -130,12 +136,20 @@ func (d *decider) heldSocket(resolved string, denied []string) string {
 		g.Nlink, g.Uid = 0, 0
 		sockets[g] = dp
 	}
-	if !linked && !strings.HasPrefix(resolved, "/run/") {
-		return ""
+	var held []string
+	if list := d.in.Host.Listening; list != nil {
+		l, err := list(resolved)
+		if err != nil {
+			return fmt.Sprintf("could not be checked for the unix sockets listening below it: %v", err)
+		}
+		held = append(held, l...)
 	}
-	held, err := list(resolved)
-	if err != nil {
-		return fmt.Sprintf("could not be looked through for the unix sockets it holds: %v", err)
+	if list := d.in.Host.Sockets; list != nil && (linked || strings.HasPrefix(resolved, "/run/")) {
+		l, err := list(resolved)
+		if err != nil {
+			return fmt.Sprintf("could not be looked through for the unix sockets it holds: %v", err)
+		}
+		held = append(held, l...)
 	}
 	for _, p := range held {
 		g, err := id(p)

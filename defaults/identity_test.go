@@ -13,9 +13,10 @@ import (
 
 // fakeHost is a host whose files are known by ID: paths in the same group are one file.
 type fakeHost struct {
-	ids     map[string]defaults.FileID
-	mounts  map[string][]string
-	sockets map[string][]string
+	ids       map[string]defaults.FileID
+	mounts    map[string][]string
+	sockets   map[string][]string
+	listening map[string][]string
 }
 
 func (h fakeHost) fs() defaults.HostFS {
@@ -28,6 +29,7 @@ func (h fakeHost) fs() defaults.HostFS {
 		},
 		Submounts: func(p string) ([]string, error) { return h.mounts[p], nil },
 		Sockets:   func(p string) ([]string, error) { return h.sockets[p], nil },
+		Listening: func(p string) ([]string, error) { return h.listening[p], nil },
 	}
 }
 
@@ -61,11 +63,15 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		"/run/user/43": {Dev: 6, Ino: 61}, "/run/user/43/systemd/private": {Dev: 6, Ino: 71, Socket: true},
 		"/run/user/44": {Dev: 7, Ino: 62}, "/run/user/44/bus": {Dev: 7, Ino: 72, Socket: true, Uid: 44},
 		"/srv/work": {Dev: 1, Ino: 63}, "/srv/work/d.sock": {Dev: 1, Ino: 800, Nlink: 2, Socket: true, Uid: 1000},
+		"/var/snap": {Dev: 1, Ino: 64}, "/var/snap/lxd/common/lxd/unix.socket": {Dev: 1, Ino: 74, Socket: true},
+		"/home/me/proj/app.sock": {Dev: 1, Ino: 75, Socket: true, Uid: 1000},
 	}, mounts: map[string][]string{
 		"/srv": {"/srv/e"}, "/home/me/proj": {"/home/me/proj/data"}, "/usr": {"/usr/local"},
 	}, sockets: map[string][]string{
 		"/run/user/42": {"/run/user/42/d.sock"}, "/run/user/43": {"/run/user/43/systemd/private"}, "/run/user/44": {"/run/user/44/bus"},
 		"/srv/work": {"/srv/work/d.sock"},
+	}, listening: map[string][]string{
+		"/var/snap": {"/var/snap/lxd/common/lxd/unix.socket"}, "/home/me/proj": {"/home/me/proj/app.sock"},
 	}}
 	facts := defaults.Facts{Known: true, SeccompBuiltin: true, LogDriver: "json-file", DataRoot: "/data/docker",
 		DaemonSockets: []string{"/home/me/.docker/run/docker.sock"}}
@@ -89,6 +95,7 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		{"a directory holding a hard link of the daemon's socket, read-only", "run -v /run/user/42:/x:ro img", []string{"mounts"}, "another name of /run/docker.sock"},
 		{"a directory holding a root-owned socket, read-only", "run -v /run/user/43:/x:ro img", []string{"mounts"}, "unix socket owned by root"},
 		{"a directory holding a user's own socket", "run -v /run/user/44:/x:ro img", []string{}, ""},
+		{"a directory with a root service listening below it, read-only", "run -v /var/snap:/x:ro img", []string{"mounts"}, "/var/snap/lxd/common/lxd/unix.socket, a unix socket owned by root"},
 		{"a directory elsewhere holding another name of the socket sdocker talks to", "run -v /srv/work:/x img", []string{"mounts"}, "another name of /home/me/.docker/run/docker.sock"},
 		{"read-only /usr with a writable mount below, before Docker 25", "run -v /usr:/usr:ro img", []string{"mounts"}, "stays writable"},
 	} {

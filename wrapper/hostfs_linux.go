@@ -16,7 +16,7 @@ import (
 // LocalHostFS answers the decision's questions about host paths on this host, for a daemon
 // that shares it (and its mount namespace).
 func LocalHostFS() defaults.HostFS {
-	return defaults.HostFS{Identify: identify, Submounts: submounts, Sockets: sockets}
+	return defaults.HostFS{Identify: identify, Submounts: submounts, Sockets: sockets, Listening: listening}
 }
 
 func identify(p string) (defaults.FileID, error) {
@@ -92,4 +92,36 @@ func sockets(dir string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// listening lists the unix sockets at or below dir that a process of this network namespace
+// listens on, from /proc/net/unix. Its paths are the ones each socket was bound at, resolved
+// through their symlinks here (/var/run/docker.sock is /run/docker.sock); a socket renamed
+// since it was bound is not found by its new name.
+func listening(dir string) ([]string, error) {
+	f, err := os.Open("/proc/net/unix")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	seen := map[string]bool{}
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 8 || !strings.HasPrefix(fields[7], "/") || seen[fields[7]] {
+			continue
+		}
+		p := fields[7]
+		seen[p] = true
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		if strings.HasPrefix(p, prefix) || p == dir {
+			out = append(out, p)
+		}
+	}
+	return out, sc.Err()
 }

@@ -27,6 +27,12 @@ func TestSocketsBelowADirectory(t *testing.T) {
 	if err != nil || !slices.Equal(got, []string{sock}) {
 		t.Fatalf("sockets %v, %v; want [%s]", got, err, sock)
 	}
+	if got, err := listening(dir); err != nil || !slices.Contains(got, sock) {
+		t.Fatalf("listening %v, %v; want %s among them", got, err, sock)
+	}
+	if got, err := listening(filepath.Join(dir, "a", "b2")); err != nil || len(got) != 0 {
+		t.Fatalf("listening below another directory: %v, %v", got, err)
+	}
 	if got, err := sockets(filepath.Join(dir, "missing")); err == nil {
 		t.Fatalf("a missing directory: %v, no error", got)
 	}
