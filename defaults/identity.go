@@ -35,11 +35,23 @@ type HostFS struct {
 }
 
 // deniedMounts are the policy's denied host paths and the daemon's own: its data root and the
-// socket sdocker talks to, wherever they are.
+// socket sdocker talks to, wherever they are, and the policed socket for images that may not
+// have it.
 func (d *decider) deniedMounts() []string {
 	out := append([]string{}, d.p.Runtime.Deny.Mounts...)
 	if r := d.in.Facts.DataRoot; r != "" {
 		out = append(out, r)
+	}
+	if ps := d.in.Facts.PolicedSocket; ps != "" {
+		// The policed socket, and the directories that hold it, for the images that may not
+		// have one (the ones that may get it by its own bind, in dockerSocket).
+		var facts ImageFacts
+		if d.in.Facts.Image != nil {
+			facts = *d.in.Facts.Image
+		}
+		if !d.p.Runtime.DockerSocket.MayHaveDockerSocket(d.r.Image, facts) {
+			out = append(out, ps)
+		}
 	}
 	return append(out, d.in.Facts.DaemonSockets...)
 }
