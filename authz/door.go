@@ -255,6 +255,8 @@ func (d *Door) daemonFacts(ctx context.Context) (defaults.Facts, error) {
 		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
 	d.facts, d.factsTill = wrapper.FactsFromInfo(info), time.Now().Add(factsTTL)
+	// The policed socket the proxy gives containers is the one bind of a socket let through.
+	d.facts.PolicedSocket = d.o.Policy.Runtime.DockerSocket.Policed
 	d.facts.DaemonSockets = d.o.Sockets
 	if d.o.Local {
 		// The policed socket the proxy gives containers in place of the daemon's: the one

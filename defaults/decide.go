@@ -281,6 +281,9 @@ func (d *decider) privileged() {
 		return
 	}
 	hint := "grant only the capabilities it needs with {CapAdd}, or " + exceptionHint(RulePrivileged)
+	if runsDaemon(d.r.Image) {
+		hint = daemonHint + exceptionHint(RulePrivileged)
+	}
 	d.refuse(RulePrivileged, FieldPrivileged, s.From, hint, "privileged mode gives the container every capability and every device of the host")
 }
 

@@ -71,6 +71,9 @@ func CreateRequest(cfg *container.Config, hc *container.HostConfig, nc *network.
 	}
 	r.Mounts = Mounts(hc)
 	r.Ports, r.PublishAll, r.ExposedPorts = Ports(cfg, hc)
+	if n := string(hc.RestartPolicy.Name); n != "" {
+		r.RestartPolicy = &defaults.Val[string]{Value: n, From: "HostConfig.RestartPolicy.Name=" + n}
+	}
 	for _, v := range hc.VolumesFrom {
 		r.VolumesFrom = append(r.VolumesFrom, *str("VolumesFrom", v))
 	}

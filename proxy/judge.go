@@ -31,6 +31,15 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
+	b, bridged, err := s.defaultBridge(ctx, b, req)
+	if err != nil {
+		return j, err
+	}
+	if bridged != "" {
+		if req, err = readCreate(b); err != nil {
+			return j, fmt.Errorf("reading the body back on the policy's network: %w", err)
+		}
+	}
 	b, substituted, err := s.substituteSocket(ctx, b, req)
 	if err != nil {
 		return j, err
@@ -48,6 +57,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
 		return j, err
 	}
+	if err := s.markSwappable(ctx, &req); err != nil {
+		return j, err
+	}
 	// The image's USER decides the capabilities given back; its ID, content-bound exceptions.
 	if facts.Image, err = wrapper.InspectImage(ctx, s.opt.Daemon, req.Image); err != nil {
 		return j, err
@@ -61,6 +73,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	}
 	if substituted {
 		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
+	}
+	if bridged != "" {
+		j.d.Notes = append(j.d.Notes, bridged)
 	}
 	if !j.d.Allowed {
 		return j, nil
@@ -293,7 +308,9 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	if err != nil {
 		return judged{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
-	s.ownFacts(&facts) // the policy's policed socket, which the CLI door gives containers too
+	// The policed socket at the policy's path (runtime.docker_socket.policed), wherever it lies,
+	// is judged as at create: the images the policy names may have it.
+	s.ownFacts(&facts)
 	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
 }
 
@@ -329,4 +346,22 @@ func (s *Server) judgeNetwork(b []byte) (judged, error) {
 	}
 	spec := &defaults.NetworkSpec{Name: n.Name, Driver: n.Driver, Options: n.Options, From: "POST /networks/create " + n.Name}
 	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: spec}, defaults.Facts{}))}, nil
+}
+
+// markSwappable marks the sources of a create that someone could swap for a link before the
+// daemon mounts them, as the CLI door does: with a restart policy (the daemon mounts them again
+// on its own), anyone but root; without, anyone but root and the client (the kernel's peer
+// credentials of its connection; a client it cannot name is anyone). Nothing is marked where
+// the daemon is on another host.
+func (s *Server) markSwappable(ctx context.Context, req *defaults.Request) error {
+	if s.opt.Host.Identify == nil {
+		return nil
+	}
+	swap := wrapper.Swappable
+	if rp := req.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+		if p := PeerOf(ctx); p.Known {
+			swap = wrapper.SwappableByOthersThan(uint32(p.UID))
+		}
+	}
+	return wrapper.MarkSwappable(req.Mounts, swap)
 }
