@@ -143,7 +143,9 @@ func hijacked(resp *http.Response) bool {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	switch mt {
 	case "application/vnd.docker.raw-stream", "application/vnd.docker.multiplexed-stream":
-		return resp.StatusCode == http.StatusOK || resp.ContentLength < 0
+		// A hijacked stream has no framing: an answer with a length or chunks is HTTP's own,
+		// and the daemon reads the connection as HTTP after it.
+		return resp.ContentLength < 0 && len(resp.TransferEncoding) == 0
 	}
 	return false
 }
