@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -66,6 +68,9 @@ func Check(ctx context.Context, in CheckInput) []Result {
 	case p.Runtime.DockerSocket.Policed == "" || len(p.Runtime.DockerSocket.Images) == 0:
 		add("policy", "fail", PolicyPath+" gives job containers no policed socket: the runner's docker socket bind is refused",
 			"set runtime.docker_socket (images, policed) as sdocker policy preset "+r.Preset+" does")
+	case p.Mode == defaults.ModeWarn:
+		add("policy", "fail", PolicyPath+" is in warn mode: the proxy reports what it would refuse and lets it through, privileged job containers included",
+			"remove mode: warn from "+PolicyPath)
 	default:
 		policed = p.Runtime.DockerSocket.Policed
 		add("policy", "ok", fmt.Sprintf("%s: job containers get the policed socket %s", PolicyPath, policed), "")
@@ -95,11 +100,29 @@ func Check(ctx context.Context, in CheckInput) []Result {
 	if daemon == "" {
 		daemon = "/run/docker.sock"
 	}
-	if why := reaches(host(daemon), user, groups); why != "" {
+	if _, err := os.Stat(host(daemon)); err != nil {
+		add("daemon socket", "fail", fmt.Sprintf("%s cannot be checked (%v): where the daemon listens, jobs may reach it", daemon, err),
+			"give --daemon-socket the daemon's socket")
+	} else if why := reaches(host(daemon), user, groups); why != "" {
 		add("daemon socket", "fail", fmt.Sprintf("%s: %s, so its jobs can go around the proxy", daemon, why),
 			"install contrib/systemd/docker.socket.d/sdocker.conf (the daemon's socket root's alone) and restart docker.socket")
 	} else {
 		add("daemon socket", "ok", daemon+" is out of "+user+"'s reach", "")
+	}
+	for _, l := range daemonListeners(host) {
+		switch {
+		case l.tcp && !l.tls:
+			add("daemon listener", "fail", fmt.Sprintf("the daemon listens on %s (%s) without TLS verification: any job that reaches the address goes around the proxy", l.addr, l.from),
+				"remove "+l.addr+" from the daemon's hosts, or require client certificates (tlsverify) that runners do not hold")
+		case l.tcp:
+			add("daemon listener", "warn", fmt.Sprintf("the daemon listens on %s (%s): whoever holds a client certificate of its CA goes around the proxy", l.addr, l.from),
+				"keep the daemon's client certificates away from runner accounts and jobs")
+		default:
+			if why := reaches(host(l.addr), user, groups); why != "" {
+				add("daemon listener", "fail", fmt.Sprintf("the daemon also listens on %s (%s): %s, so its jobs can go around the proxy", l.addr, l.from, why),
+					"make "+l.addr+" root's alone, or remove it from the daemon's hosts")
+			}
+		}
 	}
 	if why := reaches(host(ProxySocket), user, groups); why == "" {
 		add("proxy socket", "fail", user+" cannot reach "+ProxySocket, "usermod -aG docker "+user)
@@ -218,6 +241,81 @@ func lines(b []byte) [][]string {
 	return out
 }
 
+// listener is an address the daemon serves its API on besides docker's default socket.
+type listener struct {
+	addr, from string
+	tcp, tls   bool
+}
+
+// daemonListeners reads the addresses the daemon serves the API on: daemon.json's hosts, and
+// the -H/--host flags of running dockerd processes. fd:// (systemd's socket, the default one,
+// checked on its own) is left out.
+func daemonListeners(host func(string) string) []listener {
+	var out []listener
+	add := func(addr, from string, tls bool) {
+		switch {
+		case addr == "" || strings.HasPrefix(addr, "fd://"):
+		case strings.HasPrefix(addr, "unix://"):
+			out = append(out, listener{addr: strings.TrimPrefix(addr, "unix://"), from: from})
+		case strings.HasPrefix(addr, "/"):
+			out = append(out, listener{addr: addr, from: from})
+		default: // tcp://, or host:port, which dockerd reads as TCP
+			out = append(out, listener{addr: addr, from: from, tcp: true, tls: tls})
+		}
+	}
+	if b, err := os.ReadFile(host("/etc/docker/daemon.json")); err == nil {
+		var cfg struct {
+			Hosts     []string `json:"hosts"`
+			TLSVerify bool     `json:"tlsverify"`
+		}
+		if json.Unmarshal(b, &cfg) == nil {
+			for _, h := range cfg.Hosts {
+				add(h, "/etc/docker/daemon.json", cfg.TLSVerify)
+			}
+		}
+	}
+	// containerd's sockets: whoever reaches one runs containers (privileged ones too) with no
+	// dockerd in the way.
+	for _, p := range []string{"/run/containerd/containerd.sock", "/run/docker/containerd/containerd.sock"} {
+		if _, err := os.Stat(host(p)); err == nil {
+			out = append(out, listener{addr: p, from: "containerd"})
+		}
+	}
+	procs, _ := filepath.Glob(host("/proc/[0-9]*/cmdline"))
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(args) == 0 || filepath.Base(args[0]) != "dockerd" {
+			continue
+		}
+		tls := false
+		var hosts []string
+		for i := 1; i < len(args); i++ {
+			a := args[i]
+			switch {
+			case a == "--tlsverify" || a == "--tlsverify=true":
+				tls = true
+			case a == "-H" || a == "--host":
+				if i+1 < len(args) {
+					hosts = append(hosts, args[i+1])
+					i++
+				}
+			case strings.HasPrefix(a, "--host="):
+				hosts = append(hosts, strings.TrimPrefix(a, "--host="))
+			case strings.HasPrefix(a, "-H") && len(a) > 2:
+				hosts = append(hosts, strings.TrimPrefix(strings.TrimPrefix(a, "-H"), "="))
+			}
+		}
+		for _, h := range hosts {
+			add(h, "dockerd "+filepath.Base(filepath.Dir(p)), tls)
+		}
+	}
+	return out
+}
+
 // reaches says how an account can connect to a unix socket ("" where it cannot): as its owner,
 // through its group, or as everyone. Root reaches every socket; runners do not run as root.
 func reaches(sock string, user string, a account) string {
@@ -239,6 +337,37 @@ func reaches(sock string, user string, a account) string {
 		return fmt.Sprintf("%s is in its group %d", user, st.Gid)
 	case mode&0o002 != 0:
 		return "everyone may connect to it"
+	}
+	return aclReaches(sock, user, a)
+}
+
+// aclReaches says how a POSIX ACL on a socket lets an account connect to it ("" where none
+// does): an entry for the account or one of its groups with write permission, within the
+// ACL's mask. (Connecting to a unix socket needs write permission on it.)
+func aclReaches(sock, user string, a account) string {
+	buf := make([]byte, 4096)
+	n, err := syscall.Getxattr(sock, "system.posix_acl_access", buf)
+	if err != nil || n < 4 {
+		return ""
+	}
+	b := buf[4:n]
+	mask := uint16(7)
+	for i := 0; i+8 <= len(b); i += 8 {
+		if tag := binary.LittleEndian.Uint16(b[i:]); tag == 0x10 {
+			mask = binary.LittleEndian.Uint16(b[i+2:])
+		}
+	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		tag, perm, id := binary.LittleEndian.Uint16(b[i:]), binary.LittleEndian.Uint16(b[i+2:]), binary.LittleEndian.Uint32(b[i+4:])
+		if perm&mask&2 == 0 {
+			continue
+		}
+		switch {
+		case tag == 0x02 && id == a.uid:
+			return "an ACL entry lets " + user + " connect to it"
+		case tag == 0x08 && a.gids[id]:
+			return fmt.Sprintf("an ACL entry lets its group %d, one of %s's, connect to it", id, user)
+		}
 	}
 	return ""
 }

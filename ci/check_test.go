@@ -2,11 +2,13 @@ package ci
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"sdocker/defaults"
@@ -89,6 +91,56 @@ func TestCheckFindsWhatIsNotSetUp(t *testing.T) {
 		t.Errorf("daemon socket in the docker group: %v", s)
 	}
 	os.Chmod(root+"/run/docker.sock", 0o600)
+
+	// An ACL entry for the runner (setfacl -m u:runner:rw): owner and group say root's alone.
+	os.Chown(root+"/run/docker.sock", 0, 0)
+	acl := []byte{2, 0, 0, 0}
+	for _, e := range [][3]uint32{{1, 6, 0xffffffff}, {2, 6, 1001}, {4, 0, 0xffffffff}, {0x10, 6, 0xffffffff}, {0x20, 0, 0xffffffff}} {
+		acl = binary.LittleEndian.AppendUint16(acl, uint16(e[0]))
+		acl = binary.LittleEndian.AppendUint16(acl, uint16(e[1]))
+		acl = binary.LittleEndian.AppendUint32(acl, e[2])
+	}
+	if err := syscall.Setxattr(root+"/run/docker.sock", "system.posix_acl_access", acl, 0); err != nil {
+		t.Logf("SKIPPED LOUDLY: no ACL on this filesystem: %v", err)
+	} else if s := statuses(Check(ctx, in)); s["daemon socket"] != "fail" {
+		t.Errorf("daemon socket with an ACL entry for the runner: %v", s)
+	}
+	syscall.Removexattr(root+"/run/docker.sock", "system.posix_acl_access")
+	os.Chmod(root+"/run/docker.sock", 0o600)
+
+	// The daemon listening on TCP as well, or on another socket the runner reaches.
+	write(t, root+"/etc/docker/daemon.json", `{"hosts":["fd://","tcp://0.0.0.0:2375"]}`)
+	if s := statuses(Check(ctx, in)); s["daemon listener"] != "fail" {
+		t.Errorf("daemon on TCP without TLS: %v", s)
+	}
+	serve(t, root+"/run/other.sock", 0o660, 999)
+	write(t, root+"/etc/docker/daemon.json", `{"hosts":["fd://","unix:///run/other.sock"]}`)
+	if s := statuses(Check(ctx, in)); s["daemon listener"] != "fail" {
+		t.Errorf("daemon on a second socket in the runner's group: %v", s)
+	}
+	os.Remove(root + "/etc/docker/daemon.json")
+	if s := statuses(Check(ctx, in)); s["daemon listener"] != "" {
+		t.Errorf("the daemon on its own socket only: %v", s)
+	}
+
+	// containerd's socket in the runner's group: containers with no dockerd in the way.
+	serve(t, root+"/run/containerd/containerd.sock", 0o660, 999)
+	if s := statuses(Check(ctx, in)); s["daemon listener"] != "fail" {
+		t.Errorf("containerd's socket in the runner's group: %v", s)
+	}
+	os.Chown(root+"/run/containerd/containerd.sock", 0, 0)
+
+	// No daemon socket where the check looks: it cannot say the daemon is out of reach.
+	if s := statuses(Check(ctx, CheckInput{Runner: r, Root: root, DaemonSocket: "/run/elsewhere.sock"})); s["daemon socket"] != "fail" {
+		t.Errorf("daemon socket missing: %v", s)
+	}
+
+	// A policy in warn mode refuses nothing.
+	write(t, root+PolicyPath, string(preset)+"mode: warn\n")
+	if s := statuses(Check(ctx, in)); s["policy"] != "fail" {
+		t.Errorf("warn mode: %v", s)
+	}
+	write(t, root+PolicyPath, string(preset))
 
 	// The runner not pointed at the proxy; the account not in the proxy socket's group.
 	write(t, root+r.Config, "LANG=C.UTF-8\n")

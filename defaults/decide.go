@@ -113,7 +113,7 @@ func Decide(in Input) Decision {
 		d.privileged()
 	case KindUpdate:
 		d.resources()
-	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit, KindVolume:
+	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit, KindVolume, KindNetwork:
 		d.decideMore()
 	default:
 		d.privileged()

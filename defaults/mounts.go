@@ -158,6 +158,10 @@ func (d *decider) hostPath(m Mount, source string) {
 		d.refuse(RuleMounts, FieldMounts, m.From, "talk to that service another way, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
 		return
 	}
+	if why := d.heldSocket(resolved, denied); why != "" {
+		d.refuse(RuleMounts, FieldMounts, m.From, "talk to that service another way, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
+		return
+	}
 	if why := d.hardLinked(resolved, denied); why != "" {
 		d.refuse(RuleMounts, FieldMounts, m.From, "bind a copy of the file, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
 		return

@@ -98,6 +98,20 @@ func TestPublishedPortsBindToThePolicyAddress(t *testing.T) {
 	}
 }
 
+// A -p spec sdocker cannot read is refused, not passed on: the docker CLI's copy of the port
+// parser may read it (docker 28 reads "8080:80/tcp/udp" as 8080:80/tcp on every address).
+func TestPortSpecsSdockerCannotReadAreRefused(t *testing.T) {
+	for _, spec := range []string{"8080:80/tcp/udp", "8080:80/tcp/", "published=8080,target=80,protocol=tcp/udp", "80/udp/tcp"} {
+		inv, err := wrapper.Parse([]string{"run", "-p", spec, "img"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/"}); err == nil {
+			t.Errorf("-p %s: read as %v, want a usage error", spec, err)
+		}
+	}
+}
+
 // In require mode (the daemon door, the audit) a port on every address is a violation.
 func TestRequireRefusesPortsOnEveryAddress(t *testing.T) {
 	req := defaults.Request{Kind: defaults.KindCreate, Image: "img", Ports: []defaults.Port{

@@ -158,6 +158,9 @@ type Request struct {
 	VolumesFrom []Val[string]
 	Devices     []Device
 
+	// NetworkCreate is the network a network create makes (KindNetwork).
+	NetworkCreate *NetworkSpec
+
 	// Memory and MemorySwap in bytes; NanoCPUs in billionths of a CPU; CPUQuota and CPUPeriod
 	// in microseconds; PidsLimit in processes.
 	Memory, MemorySwap, NanoCPUs, CPUQuota, CPUPeriod, PidsLimit *Val[int64]
@@ -209,4 +212,12 @@ type Facts struct {
 // AssumedFacts are docker's defaults, used when no daemon was asked.
 func AssumedFacts() Facts {
 	return Facts{SeccompBuiltin: true, LogDriver: "json-file"}
+}
+
+// NetworkSpec is a network to be made: its driver and the driver's options, From naming where
+// it was read.
+type NetworkSpec struct {
+	Name, Driver string
+	Options      map[string]string
+	From         string
 }

@@ -21,6 +21,8 @@ runtime:
 func TestDockerSocketIsReplacedByThePolicedOne(t *testing.T) {
 	served := defaults.AssumedFacts()
 	served.PolicedSocket = "/run/sdocker/sockets/docker.sock"
+	servedElsewhere := defaults.AssumedFacts()
+	servedElsewhere.PolicedSocket = "/srv/sdocker/sockets/docker.sock"
 	for _, tc := range []struct {
 		name    string
 		policy  string
@@ -38,6 +40,8 @@ func TestDockerSocketIsReplacedByThePolicedOne(t *testing.T) {
 		{name: "the policed socket itself", argv: []string{"run", "-v", "/run/sdocker/sockets/docker.sock:/var/run/docker.sock", "ci/job"}, facts: served},
 		{name: "another image", argv: []string{"run", "-v", "/var/run/docker.sock:/var/run/docker.sock", "web/app"}, facts: served, refused: "mounts"},
 		{name: "the policed socket for another image", argv: []string{"run", "-v", "/run/sdocker/sockets/docker.sock:/s", "web/app"}, facts: served, refused: "mounts"},
+		{name: "a directory holding the policed socket, for another image", policy: "version: 1\nruntime:\n  docker_socket:\n    images: [\"ci/**\"]\n    policed: /srv/sdocker/sockets/docker.sock\n",
+			argv: []string{"run", "-v", "/srv/sdocker:/s:ro", "web/app"}, facts: servedElsewhere, refused: "mounts"},
 		{name: "not served", argv: []string{"run", "-v", "/var/run/docker.sock:/var/run/docker.sock", "ci/job"}, facts: defaults.AssumedFacts(), refused: "docker-socket"},
 		{name: "no policed socket in the policy", policy: "version: 1\nruntime:\n  docker_socket:\n    images: [\"ci/**\"]\n",
 			argv: []string{"run", "-v", "/var/run/docker.sock:/var/run/docker.sock", "ci/job"}, facts: defaults.AssumedFacts(), refused: "mounts"},

@@ -26,7 +26,7 @@ func Ports(cfg *container.Config, hc *container.HostConfig) ([]defaults.Port, *d
 			for _, b := range bs {
 				ip := ""
 				if b.HostIP.IsValid() {
-					ip = b.HostIP.String()
+					ip = DaemonHostIP(b.HostIP.String()) // with a zone: every address, to dockerd
 				}
 				ports = append(ports, defaults.Port{ContainerPort: k, HostIP: ip, HostPort: b.HostPort, From: PortBindingsFrom(k)})
 			}

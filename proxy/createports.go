@@ -20,6 +20,13 @@ func applyPort(hc object, a defaults.Addition) error {
 		return err
 	}
 	port := a.Port.ContainerPort
+	// The body's own key for the port ("80" for 80/tcp), as the daemon will read it.
+	for k := range pb {
+		if engineapi.PortKey(k) == port {
+			port = k
+			break
+		}
+	}
 	if a.Replaces == engineapi.PublishAllFrom {
 		hc.set("PublishAllPorts", false)
 		l, err := pb.list(port)
@@ -29,7 +36,7 @@ func applyPort(hc object, a defaults.Addition) error {
 		pb.set(port, append(l, map[string]any{"HostIp": a.Port.HostIP, "HostPort": a.Port.HostPort}))
 		return nil
 	}
-	if a.Replaces != engineapi.PortBindingsFrom(port) {
+	if a.Replaces != engineapi.PortBindingsFrom(a.Port.ContainerPort) {
 		return fmt.Errorf("the policy rebinds %s, which the body does not publish", a.Replaces)
 	}
 	l, err := pb.list(port)
@@ -41,8 +48,8 @@ func applyPort(hc object, a defaults.Addition) error {
 		if !ok {
 			continue
 		}
-		if ip, _ := object(b).get("HostIp").(string); ip == "" {
-			object(b).set("HostIp", a.Port.HostIP)
+		if ip, _ := object(b).get("HostIp").(string); engineapi.DaemonHostIP(ip) == "" {
+			object(b).set("HostIp", a.Port.HostIP) // the daemon publishes this one on every address
 		}
 	}
 	return nil

@@ -71,12 +71,17 @@ type judged struct {
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	if rt.kind == "build" {
 		// A classic build is judged by its query; its body is the build context, streamed on.
-		j, _ := judgeBuild(r, nil)
-		s.log(r, rt, j.d, r.URL.Query().Get("t"))
+		j, query, err := s.judgeBuild(r)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+			return
+		}
+		s.log(r, rt, j.d, j.image)
 		if !j.d.Allowed {
 			writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
 			return
 		}
+		r.URL.RawQuery = query
 		s.forward.ServeHTTP(w, r)
 		return
 	}
@@ -106,10 +111,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	case "connect":
 		j, err = s.judgeConnect(ctx, rt, b)
-	case "plugin", "service":
+	case "plugin", "service", "swarm":
 		j = judgeRefused(rt)
 	case "volume":
 		j, err = s.judgeVolume(b)
+	case "network":
+		j, err = s.judgeNetwork(b)
 	}
 	if err != nil {
 		var inputErr *badInput

@@ -213,6 +213,27 @@ func VolumeCreateRequest(inv *Invocation) defaults.Request {
 	return defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}
 }
 
+// NetworkCreateRequest describes docker network create: the network's driver and options.
+func NetworkCreateRequest(inv *Invocation) defaults.Request {
+	n := &defaults.NetworkSpec{Driver: "bridge", From: "docker " + Quote(inv.Argv)}
+	if len(inv.Args) > 0 {
+		n.Name = inv.Args[0]
+	}
+	for _, o := range inv.Flags {
+		switch o.Flag.Canonical() {
+		case "driver":
+			n.Driver = o.Value
+		case "opt":
+			k, v, _ := strings.Cut(o.Value, "=")
+			if n.Options == nil {
+				n.Options = map[string]string{}
+			}
+			n.Options[k] = v
+		}
+	}
+	return defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: n}
+}
+
 // CopyContainer is the container a docker cp copies to or from (CONTAINER:PATH, as docker reads
 // its arguments: a path that is absolute or starts with "." is local), or "".
 func CopyContainer(inv *Invocation) string {

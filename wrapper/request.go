@@ -73,7 +73,10 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 			// Several --network flags attach several networks; each is checked.
 			r.Networks = append(r.Networks, defaults.Val[string]{Value: networkTarget(o.Value), From: o.Typed})
 		case "publish":
-			r.Ports = append(r.Ports, publishedPorts(o)...)
+			var ports []defaults.Port
+			if ports, err = publishedPorts(o); err == nil {
+				r.Ports = append(r.Ports, ports...)
+			}
 		case "publish-all":
 			r.PublishAll = &defaults.Val[bool]{Value: argv.IsTrue(o.Value), From: o.Typed}
 		case "expose":
@@ -218,15 +221,17 @@ func networkTarget(v string) string {
 
 // publishedPorts reads -p as docker/cli does: the CSV form (published=,target=,protocol=) in
 // its short notation, then go-connections' reading of [ip:]hostPort:containerPort[/proto],
-// one binding per port of a range. A spec docker refuses gives none: docker refuses it too.
-func publishedPorts(o Occurrence) []defaults.Port {
+// one binding per port of a range. A CSV form docker refuses gives none: docker refuses it
+// too. A spec sdocker cannot read otherwise is a usage error: the docker CLI's own copy of the
+// parser may read it (docker 28 reads "8080:80/tcp/udp" as 8080:80/tcp, on every address).
+func publishedPorts(o Occurrence) ([]defaults.Port, error) {
 	spec := o.Value
 	if strings.Contains(spec, "=") {
 		params := map[string]string{"protocol": "tcp"}
 		for _, param := range strings.Split(spec, ",") {
 			k, v, ok := strings.Cut(param, "=")
 			if !ok || k == "" {
-				return nil
+				return nil, nil
 			}
 			params[k] = v
 		}
@@ -234,13 +239,13 @@ func publishedPorts(o Occurrence) []defaults.Port {
 	}
 	mappings, err := nat.ParsePortSpec(spec)
 	if err != nil {
-		return nil
+		return nil, &UsageError{Msg: fmt.Sprintf("invalid argument %q for %s: %v (sdocker publishes only ports it can read)", o.Value, o.Typed, err)}
 	}
 	out := make([]defaults.Port, 0, len(mappings))
 	for _, m := range mappings {
 		out = append(out, defaults.Port{ContainerPort: string(m.Port), HostIP: m.Binding.HostIP, HostPort: m.Binding.HostPort, From: o.Typed})
 	}
-	return out
+	return out, nil
 }
 
 // exposedPorts reads --expose PORT[-PORT][/proto] into its ports.

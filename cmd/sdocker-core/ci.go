@@ -21,8 +21,8 @@ import (
 
 // ciOptions are the flags of `sdocker ci setup` and `sdocker ci check`.
 type ciOptions struct {
-	user, config, format, root string
-	apply                      bool
+	user, config, format, root, daemonSocket string
+	apply                                    bool
 }
 
 func newCICmd(e env) *cobra.Command {
@@ -65,6 +65,7 @@ around the policy or would not run.`,
 	setupCmd.Flags().BoolVar(&setup.apply, "apply", false, "write the files and run the commands")
 	checkCmd.Flags().StringVar(&check.format, "format", "", "json: one object per check")
 	checkCmd.Flags().StringVar(&check.root, "root", "", "a directory holding the host's files (for tests)")
+	checkCmd.Flags().StringVar(&check.daemonSocket, "daemon-socket", "", "the daemon's own socket (default /run/docker.sock)")
 	_ = checkCmd.Flags().MarkHidden("root")
 	c.AddCommand(setupCmd, checkCmd)
 	return c
@@ -165,7 +166,7 @@ func (o *ciOptions) check(e env, name string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	rs := ci.Check(ctx, ci.CheckInput{Runner: r, User: o.user, Config: o.config, Root: o.root, LookPath: exec.LookPath})
+	rs := ci.Check(ctx, ci.CheckInput{Runner: r, User: o.user, Config: o.config, Root: o.root, DaemonSocket: o.daemonSocket, LookPath: exec.LookPath})
 	if o.format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

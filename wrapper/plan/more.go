@@ -35,6 +35,8 @@ func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 		reqs, err = connectRequest(ctx, eng, inv)
 	case "volume create":
 		reqs = []defaults.Request{wrapper.VolumeCreateRequest(inv)}
+	case "network create":
+		reqs = []defaults.Request{wrapper.NetworkCreateRequest(inv)}
 	case "cp":
 		// A copy mounts the container's binds and volumes as a start does: re-checked alike.
 		if c := wrapper.CopyContainer(inv); c != "" {
@@ -77,6 +79,10 @@ func (pl *Plan) decideMore(ctx context.Context, env Env) error {
 		in.Facts.PolicedSocket = policed
 		if ep.Local() {
 			in.Host, in.Homes, in.Exists = wrapper.LocalHostFS(), wrapper.HostHomes(), wrapper.HostPathExists
+			if r.Kind == defaults.KindStart {
+				// The policed socket run and create gave the container in place of the daemon's.
+				in.Facts.PolicedSocket = wrapper.PolicedSocket(p.Runtime.DockerSocket.Policed)
+			}
 		}
 		d := defaults.Decide(in)
 		if err := Report(env.Out, d); err != nil {
