@@ -13,6 +13,7 @@ import (
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
+	"sdocker/wrapper/plan"
 )
 
 // explanation is the JSON form of `sdocker explain`; its keys are stable.
@@ -115,6 +116,8 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 		Homes: wrapper.HostHomes(), Exists: wrapper.HostPathExists,
 		ResolvePath: wrapper.ResolveHostPath, Host: wrapper.LocalHostFS(),
 	})
+	d = plan.RunnerHints(inv, defaults.Input{Policy: p, Request: req, Facts: facts, Now: time.Now(),
+		Homes: wrapper.HostHomes(), Exists: wrapper.HostPathExists, ResolvePath: wrapper.ResolveHostPath, Host: wrapper.LocalHostFS()}, d, e.getenv)
 	for _, a := range d.Change.Add {
 		if a.Rule == defaults.RuleDockerSocket && wrapper.PolicedSocket(a.Value) == "" {
 			d.Notes = append(d.Notes, fmt.Sprintf("docker socket: %s is not being served here; run refuses the socket until the proxy serves it", a.Value))

@@ -70,6 +70,9 @@ func (pl *Plan) decide(ctx context.Context, env Env, daemon *onceDaemon) error {
 			}
 		}
 	}
+	if creates {
+		d = RunnerHints(inv, in, d, env.Getenv)
+	}
 	pl.Input, pl.Decision = in, d
 	if err := Report(env.Out, d); err != nil {
 		LogDecision(env.Out, p, inv, d, "")
