@@ -34,6 +34,7 @@ func daemonFacts(i DaemonInfo) defaults.Facts {
 func checkContainers(s *Snapshot, o CheckOptions) []Finding {
 	var out []Finding
 	facts := daemonFacts(s.Info)
+	facts.PolicedSocket = o.Policy.Runtime.DockerSocket.Policed // the proxy's, given in place of the daemon's
 	socks := daemonSockets(s)
 	for _, c := range s.Containers {
 		target := containerTarget(c)
@@ -67,8 +68,8 @@ func checkContainers(s *Snapshot, o CheckOptions) []Finding {
 				out = append(out, finding(id, sev, target, evidence, "recreate it with "+addedArg(v)+" (sdocker run adds it)"))
 				continue
 			}
-			if v.Rule == defaults.RuleMounts && sockBinds[v.From] {
-				continue // reported above
+			if v.Rule == defaults.RuleMounts && sockBinds[v.From] || v.Rule == defaults.RulePorts {
+				continue // reported above; ports on every address are CIS-5.14's
 			}
 			id, sev := violationID(v, req)
 			v = wrapper.Words(v)

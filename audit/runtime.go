@@ -111,7 +111,11 @@ type publishedPort struct {
 	all      []string // -P: the ports the image exposes
 }
 
-func (p publishedPort) wildcard() bool { return !p.hostIP.IsValid() || p.hostIP.IsUnspecified() }
+// wildcard: on every address, as dockerd reads the binding (an address with a zone is one its
+// net.ParseIP cannot read, which publishes on every address; ::ffff:0.0.0.0 is 0.0.0.0).
+func (p publishedPort) wildcard() bool {
+	return !p.hostIP.IsValid() || p.hostIP.Unmap().IsUnspecified() || p.hostIP.Zone() != ""
+}
 
 func (p publishedPort) String() string {
 	if p.all != nil {

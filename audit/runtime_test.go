@@ -42,6 +42,8 @@ func TestPublishedPorts(t *testing.T) {
 		{"all interfaces", []network.PortBinding{{HostPort: "80"}}, "0.0.0.0:80 → 80/tcp", true, true},
 		{"v6 any", []network.PortBinding{{HostIP: netip.MustParseAddr("::"), HostPort: "8080"}}, "[::]:8080 → 80/tcp", false, true},
 		{"loopback", []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "8080"}}, "127.0.0.1:8080 → 80/tcp", false, false},
+		{"v4 any, mapped", []network.PortBinding{{HostIP: netip.MustParseAddr("::ffff:0.0.0.0"), HostPort: "8080"}}, "[::ffff:0.0.0.0]:8080 → 80/tcp", false, true},
+		{"an address with a zone, which dockerd reads as none", []network.PortBinding{{HostIP: netip.MustParseAddr("::1%lo"), HostPort: "8080"}}, "[::1%lo]:8080 → 80/tcp", false, true},
 		{"a port the daemon picks", []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1")}}, "127.0.0.1:a port the daemon picks → 80/tcp", false, false},
 		{"a range from a privileged port", []network.PortBinding{{HostIP: netip.MustParseAddr("10.1.2.3"), HostPort: "1000-1100"}}, "10.1.2.3:1000-1100 → 80/tcp", true, false},
 	}

@@ -131,6 +131,11 @@ func (d *Door) AuthZReq(ctx context.Context, req Request) Response {
 	decided := false
 	if err != nil {
 		den = deny("request", "sdocker: refused %s %q: %v", req.RequestMethod, req.RequestURI, err)
+	} else if formBody(req) {
+		decided = true
+		den = deny("request", "sdocker: refused %s %q (rule body): its body is a form (Content-Type %q), whose fields dockerd reads as the query's and over them, "+
+			"so what the query says is not what the daemon does; to allow it, send the parameters in the query, as the docker CLI and SDKs do",
+			req.RequestMethod, req.RequestURI, header(req, "Content-Type"))
 	} else {
 		for _, r := range d.routes {
 			m := r.Path.FindStringSubmatch(c.Path)
@@ -206,6 +211,19 @@ func needBody(c *Call) *Denial {
 		c.Req.RequestMethod, c.Path, why)
 }
 
+// formBody reports whether dockerd's net/http reads the request's body as a form
+// (Request.ParseForm, which moby calls on every route with a query: POST, PUT and PATCH with
+// that media type), whose fields win over the query's: fromImage on a pull, networkmode on a
+// build.
+func formBody(r Request) bool {
+	switch strings.ToUpper(r.RequestMethod) {
+	case "POST", "PUT", "PATCH":
+	default:
+		return false
+	}
+	return strings.Contains(strings.ToLower(header(r, "Content-Type")), "x-www-form-urlencoded")
+}
+
 // header reads a request header dockerd passed, in any case.
 func header(r Request, name string) string {
 	for k, v := range r.RequestHeaders {
@@ -237,7 +255,14 @@ func (d *Door) daemonFacts(ctx context.Context) (defaults.Facts, error) {
 		return defaults.Facts{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
 	d.facts, d.factsTill = wrapper.FactsFromInfo(info), time.Now().Add(factsTTL)
+	// The policed socket the proxy gives containers is the one bind of a socket let through.
+	d.facts.PolicedSocket = d.o.Policy.Runtime.DockerSocket.Policed
 	d.facts.DaemonSockets = d.o.Sockets
+	if d.o.Local {
+		// The policed socket the proxy gives containers in place of the daemon's: the one
+		// socket the images runtime.docker_socket names may hold.
+		d.facts.PolicedSocket = wrapper.PolicedSocket(d.o.Policy.Runtime.DockerSocket.Policed)
+	}
 	return d.facts, nil
 }
 

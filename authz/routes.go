@@ -27,9 +27,11 @@ func (d *Door) ownRoutes() []Route {
 		{Method: "POST", Path: re(`^/containers/([^/]+)/start$`), Judge: d.start},
 		{Method: "POST", Path: re(`^/networks/([^/]+)/connect$`), Body: true, Judge: d.connect},
 		{Method: "POST", Path: re(`^/images/create$`), Judge: d.imageCreate},
+		{Method: "POST", Path: re(`^/networks/create$`), Body: true, Judge: d.networkCreate},
+		{Method: "POST", Path: re(`^/build$`), Judge: d.build},
 		{Method: "POST", Path: re(`^/plugins/(pull|create|[^/]+/upgrade|[^/]+/set)$`), Judge: d.unjudged("plugins",
 			"a managed plugin runs with the privileges, mounts and devices it asks for, which the policy does not judge")},
-		{Method: "POST", Path: re(`^/(services/create|services/[^/]+/update|swarm/init|swarm/join)$`), Judge: d.unjudged("swarm",
+		{Method: "POST", Path: re(`^/(services/create|services/[^/]+/update|swarm/init|swarm/join|swarm/update|swarm/unlock|nodes/[^/]+/update)$`), Judge: d.unjudged("swarm",
 			"swarm services' containers are created by the daemon itself, where no authorization plugin sees them")},
 	}
 }
@@ -257,4 +259,56 @@ func (d *Door) unjudged(class, why string) func(context.Context, *Call) *Denial 
 		}
 		return deny(class, "sdocker: refused %s %s (rule %s): %s; to allow it, restart sdocker authz with --insecure-allow=%s", c.Req.RequestMethod, c.Path, class, why, class)
 	}
+}
+
+// networkCreate judges POST /networks/create: a network on the host's own segment (macvlan,
+// ipvlan, a host bridge by name) is refused.
+func (d *Door) networkCreate(ctx context.Context, c *Call) *Denial {
+	var body struct {
+		Name    string
+		Driver  string
+		Options map[string]string
+	}
+	if den := decodeBody(c, &body); den != nil {
+		return den
+	}
+	r := defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: &defaults.NetworkSpec{Name: body.Name, Driver: body.Driver, Options: body.Options,
+		From: "POST /networks/create " + body.Name}}
+	return d.verdict(c, defaults.Decide(defaults.Input{Policy: d.o.Policy, Request: r, Now: d.o.Now(), Require: true}), nil)
+}
+
+// build judges a classic build by its query: RUN steps on the host's network (also through
+// container:NAME), in a cgroup of the request's choosing, or beyond the policy's maxima are
+// refused. The limits the CLI door adds are not required here: the daemon's builder gives
+// none of its own to check.
+func (d *Door) build(ctx context.Context, c *Call) *Denial {
+	q := c.Query
+	r := defaults.Request{Kind: defaults.KindBuild, Image: q.Get("t")}
+	if m := q.Get("networkmode"); m != "" {
+		r.Networks = []defaults.Val[string]{{Value: m, From: "networkmode=" + m}}
+	}
+	if cg := q.Get("cgroupparent"); cg != "" {
+		r.CgroupParent = &defaults.Val[string]{Value: cg, From: "cgroupparent=" + cg}
+	}
+	num := func(key string) *defaults.Val[int64] {
+		n, err := strconv.ParseInt(q.Get(key), 10, 64)
+		if err != nil || n == 0 {
+			return nil
+		}
+		return &defaults.Val[int64]{Value: n, From: key + "=" + q.Get(key)}
+	}
+	r.Memory, r.MemorySwap, r.CPUQuota, r.CPUPeriod = num("memory"), num("memswap"), num("cpuquota"), num("cpuperiod")
+	if err := wrapper.ResolveDaemonRefs(ctx, d.o.Daemon, &r); err != nil {
+		return d.verdict(c, defaults.Decision{}, err)
+	}
+	dec := defaults.Decide(defaults.Input{Policy: d.o.Policy, Request: r, Now: d.o.Now(), Require: true})
+	var keep []defaults.Violation
+	for _, v := range dec.Violations {
+		if !v.Missing {
+			keep = append(keep, v)
+		}
+	}
+	dec.Violations = keep
+	dec.Allowed = len(keep) == 0 || d.o.Policy.Mode == defaults.ModeWarn
+	return d.verdict(c, dec, nil)
 }

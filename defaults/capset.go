@@ -53,6 +53,8 @@ type ImageFacts struct {
 	// manifests it was pulled by.
 	ID          string
 	RepoDigests []string
+	// ExposedPorts are the ports the image exposes (Config.ExposedPorts), as "80/tcp".
+	ExposedPorts []string
 }
 
 // Digests are every digest the image is known by: its ID and its repo digests' digests.

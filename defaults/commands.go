@@ -27,6 +27,10 @@ const (
 	// KindVolume is a volume created (docker volume create): its driver options can bind or
 	// mount the daemon's host, and a container created later mounts it by name.
 	KindVolume Kind = "volume"
+	// KindNetwork is a network created (docker network create): its driver can put containers
+	// on the host's own network segment, where every address of theirs is reachable from the
+	// network, around the published ports' address.
+	KindNetwork Kind = "network"
 )
 
 // RuleSwappableMounts refuses a host source someone other than root can replace (with a
@@ -58,6 +62,7 @@ func (d *decider) decideMore() bool {
 		d.devices() // --allow device
 		d.namespaces()
 		d.securityOpts()
+		d.runtimeRules() // --cgroup-parent: each RUN step's cgroup
 		d.buildLimits()
 	case KindPlugin:
 		d.privileged()
@@ -76,6 +81,8 @@ func (d *decider) decideMore() bool {
 		d.resources()
 	case KindVolume:
 		d.mounts()
+	case KindNetwork:
+		d.networkCreate()
 	case KindBuildKit:
 		if !d.p.Runtime.Builds.AllowBuildx {
 			d.refuse(RuleBuildKit, FieldImage, d.r.BuildKit, "build with docker build or docker buildx build, which sdocker decides, "+
@@ -218,4 +225,31 @@ func PluginRequest(ref, from string, privs []PluginPrivilege) (Request, error) {
 		}
 	}
 	return r, nil
+}
+
+// hostSegmentDrivers are the network drivers that give containers addresses on a host
+// interface's own segment.
+var hostSegmentDrivers = map[string]bool{"macvlan": true, "ipvlan": true, "host": true}
+
+// networkCreate refuses a network that puts its containers on the host's own network: the
+// macvlan and ipvlan drivers (an address on the segment of a host interface), and a bridge
+// network on a bridge of the host's choosing (com.docker.network.bridge.name: an existing
+// bridge, a LAN's among them, is used as it is). Its containers would be reachable from the
+// network whatever address their ports are published on.
+func (d *decider) networkCreate() {
+	n := d.r.NetworkCreate
+	if n == nil || !d.p.Runtime.Network.Isolate && d.p.Runtime.Network.PublishAddress == "" {
+		return
+	}
+	hint := "use a bridge network docker makes (docker network create NAME), or " + exceptionHint(RuleNetwork)
+	if drv := strings.ToLower(n.Driver); hostSegmentDrivers[drv] {
+		d.refuse(RuleNetwork, FieldNetworkMode, n.From, hint,
+			"the %s driver puts containers on the host's own network segment, where they are reachable from the network whatever address their ports are published on", drv)
+	}
+	for k, v := range n.Options {
+		if strings.EqualFold(strings.TrimSpace(k), "com.docker.network.bridge.name") {
+			d.refuse(RuleNetwork, FieldNetworkMode, n.From, hint,
+				"%s=%s names the host bridge to use: an existing one (a LAN's bridge among them) is used as it is, and its containers are reachable from the network", k, v)
+		}
+	}
 }

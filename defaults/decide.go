@@ -43,6 +43,13 @@ type Addition struct {
 	// Replaces is the From of the user's setting this addition takes the place of (the user's
 	// seccomp profile, pinned as checked), or "".
 	Replaces string `json:"replaces,omitempty"`
+	// Mount is the mount a FieldMounts addition makes (a policed socket in place of the
+	// daemon's, Replaces naming the mount it takes the place of).
+	Mount *Mount `json:"mount,omitempty"`
+	// Port is the binding a FieldPortBindings addition makes: the user's binding on the policy's
+	// address (Replaces naming the argument it takes the place of), or an exposed port bound
+	// in place of PublishAllPorts.
+	Port *Port `json:"port,omitempty"`
 	// Grant: the addition gives something back (a capability of the setup set) rather than
 	// hardening; require mode does not ask for it.
 	Grant  bool   `json:"grant,omitempty"`
@@ -106,7 +113,7 @@ func Decide(in Input) Decision {
 		d.privileged()
 	case KindUpdate:
 		d.resources()
-	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit, KindVolume:
+	case KindStart, KindConnect, KindBuild, KindPlugin, KindService, KindBuildKit, KindVolume, KindNetwork:
 		d.decideMore()
 	default:
 		d.privileged()
@@ -114,6 +121,7 @@ func Decide(in Input) Decision {
 		d.securityOpts()
 		d.namespaces()
 		d.network()
+		d.ports()
 		d.mounts()
 		d.devices()
 		d.resources()
@@ -273,6 +281,9 @@ func (d *decider) privileged() {
 		return
 	}
 	hint := "grant only the capabilities it needs with {CapAdd}, or " + exceptionHint(RulePrivileged)
+	if runsDaemon(d.r.Image) {
+		hint = daemonHint + exceptionHint(RulePrivileged)
+	}
 	d.refuse(RulePrivileged, FieldPrivileged, s.From, hint, "privileged mode gives the container every capability and every device of the host")
 }
 

@@ -304,6 +304,7 @@ func FuzzDecide(f *testing.F) {
 		"run --privileged img", "run -itd --security-opt seccomp=default img sh -c x", "create -v /:/h --mount type=bind,src=/etc,dst=/e img",
 		"run --cap-add=ALL --pid host -m 0 img", "exec --privileged c sh", "update --cpus 9 c", "run -- img --privileged",
 		"container run --net=host --log-driver local img", "run --security-opt=no-new-privileges:false img",
+		"run -dP -p 80:80 img", "run -itp 80 --expose 81 img", "create -p published=8080,target=80 -v /run/docker.sock:/s img",
 	} {
 		f.Add(s)
 	}

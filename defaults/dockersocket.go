@@ -8,6 +8,10 @@ import "strings"
 // creates meets the same policy; every other image is refused the socket as before.
 type DockerSocket struct {
 	Images []string `yaml:"images"`
+	// Policed is the path of the policed socket `sdocker proxy` serves for containers (made
+	// when the proxy starts): the CLI door gives it, in place of the daemon's, to the containers
+	// of the images named; "" gives none at the CLI door (the API door always has its own).
+	Policed string `yaml:"policed"`
 }
 
 // MayHaveDockerSocket reports whether an image may ask for the daemon's socket. A pattern

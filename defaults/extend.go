@@ -107,6 +107,11 @@ func weakenings(root *yaml.Node, p, def *Policy) []string {
 		{[]string{"runtime", "network", "isolate"}, !p.Runtime.Network.Isolate && def.Runtime.Network.Isolate, "off: containers on the default network reach each other"},
 		{[]string{"runtime", "cgroupns"}, p.Runtime.CgroupNS == "" && def.Runtime.CgroupNS != "", "empty: containers share the host's cgroup namespace"},
 		{[]string{"daemon", "insecure_allow_tcp_without_tls"}, p.Daemon.InsecureAllowTCPWithoutTLS, "on: sdocker talks to daemons without TLS"},
+		{[]string{"runtime", "network", "publish_address"}, p.Runtime.Network.PublishAddress == "" && def.Runtime.Network.PublishAddress != "",
+			"empty: ports published without an address are reachable from the network"},
+		{[]string{"runtime", "docker_socket", "images"}, len(p.Runtime.DockerSocket.Images) > len(def.Runtime.DockerSocket.Images),
+			"containers of " + strings.Join(p.Runtime.DockerSocket.Images, ", ") + " get a policed Docker API socket: what they create is decided, " +
+				"but they can list, inspect, exec into and stop other containers"},
 	} {
 		if w.weak {
 			out = append(out, fmt.Sprintf("%s%s: %s (weaker than the default)", at(w.path), strings.Join(w.path, "."), w.what))

@@ -25,14 +25,33 @@ type HostFS struct {
 	// Submounts lists the mount points strictly below a path: docker binds recursively, so
 	// what is mounted below the source comes along.
 	Submounts func(path string) ([]string, error)
+	// Sockets lists the unix sockets at or below a directory (docker binds it recursively, and
+	// a socket in it connects through a read-only bind as well).
+	Sockets func(dir string) ([]string, error)
+	// Listening lists the unix sockets at or below a directory that a process of the host
+	// listens on (as the kernel's table names them, /proc/net/unix): cheap to ask of any
+	// directory, where Sockets walks it.
+	Listening func(dir string) ([]string, error)
 }
 
 // deniedMounts are the policy's denied host paths and the daemon's own: its data root and the
-// socket sdocker talks to, wherever they are.
+// socket sdocker talks to, wherever they are, and the policed socket for images that may not
+// have it.
 func (d *decider) deniedMounts() []string {
 	out := append([]string{}, d.p.Runtime.Deny.Mounts...)
 	if r := d.in.Facts.DataRoot; r != "" {
 		out = append(out, r)
+	}
+	if ps := d.in.Facts.PolicedSocket; ps != "" {
+		// The policed socket, and the directories that hold it, for the images that may not
+		// have one (the ones that may get it by its own bind, in dockerSocket).
+		var facts ImageFacts
+		if d.in.Facts.Image != nil {
+			facts = *d.in.Facts.Image
+		}
+		if !d.p.Runtime.DockerSocket.MayHaveDockerSocket(d.r.Image, facts) {
+			out = append(out, ps)
+		}
 	}
 	return append(out, d.in.Facts.DaemonSockets...)
 }
@@ -96,6 +115,66 @@ func (d *decider) hardLinked(resolved string, denied []string) string {
 	for _, den := range denied {
 		if g, err := id(canonicalHostPath(den)); err == nil && g.Dev == f.Dev && den != "/" {
 			return fmt.Sprintf("is a file with %d names (hard links) on the filesystem of %s, so it may be a file there by another name", f.Nlink, den)
+		}
+	}
+	return ""
+}
+
+// heldSocket says why a directory bind holds a unix socket root serves, or "": another name of
+// the daemon's socket (a hard link, which only the socket's own filesystem can hold), or any
+// root-owned socket, which a container connects to through a read-only bind as well (LXD's
+// under /var/snap, a kubelet's under /var/lib). Sockets a host process listens on are looked
+// for below any directory; the directory itself is looked through where it is under /run (the
+// user runtime directories, which bind read-only) or where a denied socket has more than one
+// name on the directory's filesystem.
+func (d *decider) heldSocket(resolved string, denied []string) string {
+	id := d.in.Host.Identify
+	if id == nil {
+		return ""
+	}
+	f, err := id(resolved)
+	if err != nil || f.Socket || f.Regular {
+		return ""
+	}
+	sockets := map[FileID]string{}
+	linked := false
+	for _, den := range append([]string{"/run/docker.sock"}, denied...) {
+		dp := canonicalHostPath(den)
+		g, err := id(dp)
+		if err != nil || !g.Socket {
+			continue
+		}
+		linked = linked || g.Nlink > 1 && g.Dev == f.Dev
+		g.Nlink, g.Uid = 0, 0
+		sockets[g] = dp
+	}
+	var held []string
+	if list := d.in.Host.Listening; list != nil {
+		l, err := list(resolved)
+		if err != nil {
+			return fmt.Sprintf("could not be checked for the unix sockets listening below it: %v", err)
+		}
+		held = append(held, l...)
+	}
+	if list := d.in.Host.Sockets; list != nil && (linked || strings.HasPrefix(resolved, "/run/")) {
+		l, err := list(resolved)
+		if err != nil {
+			return fmt.Sprintf("could not be looked through for the unix sockets it holds: %v", err)
+		}
+		held = append(held, l...)
+	}
+	for _, p := range held {
+		g, err := id(p)
+		if err != nil || !g.Socket {
+			continue
+		}
+		uid := g.Uid
+		g.Nlink, g.Uid = 0, 0
+		if s, ok := sockets[g]; ok {
+			return fmt.Sprintf("holds %s, another name of %s (a hard link): a container that can connect to it talks to the daemon (a read-only bind still connects)", p, s)
+		}
+		if uid == 0 {
+			return fmt.Sprintf("holds %s, a unix socket owned by root: a container that can connect to it talks to what serves it as root (a read-only bind still connects)", p)
 		}
 	}
 	return ""

@@ -13,8 +13,10 @@ import (
 
 // fakeHost is a host whose files are known by ID: paths in the same group are one file.
 type fakeHost struct {
-	ids    map[string]defaults.FileID
-	mounts map[string][]string
+	ids       map[string]defaults.FileID
+	mounts    map[string][]string
+	sockets   map[string][]string
+	listening map[string][]string
 }
 
 func (h fakeHost) fs() defaults.HostFS {
@@ -26,6 +28,8 @@ func (h fakeHost) fs() defaults.HostFS {
 			return defaults.FileID{}, os.ErrNotExist
 		},
 		Submounts: func(p string) ([]string, error) { return h.mounts[p], nil },
+		Sockets:   func(p string) ([]string, error) { return h.sockets[p], nil },
+		Listening: func(p string) ([]string, error) { return h.listening[p], nil },
 	}
 }
 
@@ -54,9 +58,20 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		"/tmp/linked": {Dev: 1, Ino: 900, Nlink: 2, Regular: true}, "/tmp/single": {Dev: 1, Ino: 901, Nlink: 1, Regular: true},
 		"/other/linked":  {Dev: 9, Ino: 902, Nlink: 2, Regular: true},
 		"/srv/root.sock": {Dev: 1, Ino: 910, Socket: true, Uid: 0}, "/srv/user.sock": {Dev: 1, Ino: 911, Socket: true, Uid: 1000},
-		"/usr/local": {Dev: 3, Ino: 1}, "/data/docker": {Dev: 1, Ino: 700}, "/home/me/.docker/run/docker.sock": {Dev: 1, Ino: 800},
+		"/usr/local": {Dev: 3, Ino: 1}, "/data/docker": {Dev: 1, Ino: 700}, "/home/me/.docker/run/docker.sock": {Dev: 1, Ino: 800, Nlink: 2, Socket: true, Uid: 1000},
+		"/run/docker.sock": {Dev: 5, Ino: 50, Nlink: 2, Socket: true}, "/run/user/42": {Dev: 5, Ino: 60}, "/run/user/42/d.sock": {Dev: 5, Ino: 50, Nlink: 2, Socket: true},
+		"/run/user/43": {Dev: 6, Ino: 61}, "/run/user/43/systemd/private": {Dev: 6, Ino: 71, Socket: true},
+		"/run/user/44": {Dev: 7, Ino: 62}, "/run/user/44/bus": {Dev: 7, Ino: 72, Socket: true, Uid: 44},
+		"/srv/work": {Dev: 1, Ino: 63}, "/srv/work/d.sock": {Dev: 1, Ino: 800, Nlink: 2, Socket: true, Uid: 1000},
+		"/var/snap": {Dev: 1, Ino: 64}, "/var/snap/lxd/common/lxd/unix.socket": {Dev: 1, Ino: 74, Socket: true},
+		"/home/me/proj/app.sock": {Dev: 1, Ino: 75, Socket: true, Uid: 1000},
 	}, mounts: map[string][]string{
 		"/srv": {"/srv/e"}, "/home/me/proj": {"/home/me/proj/data"}, "/usr": {"/usr/local"},
+	}, sockets: map[string][]string{
+		"/run/user/42": {"/run/user/42/d.sock"}, "/run/user/43": {"/run/user/43/systemd/private"}, "/run/user/44": {"/run/user/44/bus"},
+		"/srv/work": {"/srv/work/d.sock"},
+	}, listening: map[string][]string{
+		"/var/snap": {"/var/snap/lxd/common/lxd/unix.socket"}, "/home/me/proj": {"/home/me/proj/app.sock"},
 	}}
 	facts := defaults.Facts{Known: true, SeccompBuiltin: true, LogDriver: "json-file", DataRoot: "/data/docker",
 		DaemonSockets: []string{"/home/me/.docker/run/docker.sock"}}
@@ -77,6 +92,11 @@ func TestPathsAsTheKernelKnowsThem(t *testing.T) {
 		{"the socket sdocker talks to, wherever it is", "run -v /home/me/.docker/run:/x img", []string{"mounts"}, "docker.sock"},
 		{"a unix socket root serves, even read-only", "run -v /srv/root.sock:/s:ro img", []string{"mounts"}, "unix socket owned by root"},
 		{"a unix socket a user serves", "run -v /srv/user.sock:/s img", []string{}, ""},
+		{"a directory holding a hard link of the daemon's socket, read-only", "run -v /run/user/42:/x:ro img", []string{"mounts"}, "another name of /run/docker.sock"},
+		{"a directory holding a root-owned socket, read-only", "run -v /run/user/43:/x:ro img", []string{"mounts"}, "unix socket owned by root"},
+		{"a directory holding a user's own socket", "run -v /run/user/44:/x:ro img", []string{}, ""},
+		{"a directory with a root service listening below it, read-only", "run -v /var/snap:/x:ro img", []string{"mounts"}, "/var/snap/lxd/common/lxd/unix.socket, a unix socket owned by root"},
+		{"a directory elsewhere holding another name of the socket sdocker talks to", "run -v /srv/work:/x img", []string{"mounts"}, "another name of /home/me/.docker/run/docker.sock"},
 		{"read-only /usr with a writable mount below, before Docker 25", "run -v /usr:/usr:ro img", []string{"mounts"}, "stays writable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,7 +15,9 @@ func (d *decider) mounts() {
 		case m.Type == "volume" && len(m.Options) > 0 && (m.Driver == "" || m.Driver == "local"):
 			d.localVolume(m)
 		case m.Type == "bind" && strings.HasPrefix(m.Source, "/"):
-			d.hostPath(m, m.Source)
+			if !d.dockerSocket(m) {
+				d.hostPath(m, m.Source)
+			}
 		}
 		switch m.Propagation {
 		case "shared", "rshared":
@@ -153,6 +155,10 @@ func (d *decider) hostPath(m Mount, source string) {
 		return
 	}
 	if why := d.rootSocket(resolved); why != "" {
+		d.refuse(RuleMounts, FieldMounts, m.From, "talk to that service another way, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
+		return
+	}
+	if why := d.heldSocket(resolved, denied); why != "" {
 		d.refuse(RuleMounts, FieldMounts, m.From, "talk to that service another way, or "+exceptionHint(RuleMounts), "host path %s %s", source, why)
 		return
 	}

@@ -145,6 +145,10 @@ type Network struct {
 	// communication off), each keeping its own way out: containers the user did not put on a
 	// network together stay apart.
 	Isolate bool `yaml:"isolate"`
+	// PublishAddress is the host address a port published without one is bound to
+	// (127.0.0.1: reachable from this host only); "" leaves docker's every-address default.
+	// A port published on an explicit address keeps it.
+	PublishAddress string `yaml:"publish_address"`
 }
 
 // Logging is the rotation added for the json-file and local log drivers.

@@ -46,6 +46,9 @@ const (
 	// FieldMountReadOnly is a mount's read-only flag, FieldMountPropagation its propagation.
 	FieldMountReadOnly    Field = "ReadOnly"
 	FieldMountPropagation Field = "Propagation"
+	// FieldPortBindings are the published ports; FieldPublishAllPorts publishes every exposed one.
+	FieldPortBindings    Field = "PortBindings"
+	FieldPublishAllPorts Field = "PublishAllPorts"
 )
 
 func (f Field) known() bool {
@@ -54,7 +57,7 @@ func (f Field) known() bool {
 		FieldIpcMode, FieldUTSMode, FieldUsernsMode, FieldCgroupnsMode, FieldNetworkMode, FieldMounts,
 		FieldVolumesFrom, FieldDevices, FieldMemory, FieldMemorySwap, FieldNanoCPUs, FieldCPUQuota, FieldCPUPeriod,
 		FieldPidsLimit, FieldShmSize, FieldOomScoreAdj, FieldLogConfig, FieldReadonlyRootfs, FieldRuntime, FieldCgroupParent, FieldMountReadOnly,
-		FieldMountPropagation:
+		FieldMountPropagation, FieldPortBindings, FieldPublishAllPorts:
 		return true
 	}
 	return false
@@ -108,6 +111,19 @@ type Mount struct {
 	// volume's device) on its way from / ("/home/u is owned by uid 1000"), where the door
 	// looked; "" when only root can.
 	Swappable string
+	// Inherited: the mount comes from another container (--volumes-from, VolumesFrom), not
+	// from an argument or field of its own.
+	Inherited bool
+}
+
+// Port is one published port as the daemon holds it (a PortBindings entry): the container
+// port ("5432/tcp", or a range the CLI expands) and the host address and port it is published
+// on. HostIP "" is every address of the host.
+type Port struct {
+	ContainerPort string
+	HostIP        string
+	HostPort      string
+	From          string
 }
 
 // LogOpt is one option of the log driver.
@@ -131,10 +147,19 @@ type Request struct {
 	PID, IPC, UTS, UserNS, CgroupNS *Val[string]
 	// Networks are the network mode and every network asked for, in order.
 	Networks []Val[string]
+	// Ports are the published ports; PublishAll publishes every exposed port (the image's and
+	// ExposedPorts) that has no binding, on every address; ExposedPorts are the container's own
+	// (--expose, Config.ExposedPorts) beside the image's, as "80/tcp".
+	Ports        []Port
+	PublishAll   *Val[bool]
+	ExposedPorts []string
 
 	Mounts      []Mount
 	VolumesFrom []Val[string]
 	Devices     []Device
+
+	// NetworkCreate is the network a network create makes (KindNetwork).
+	NetworkCreate *NetworkSpec
 
 	// Memory and MemorySwap in bytes; NanoCPUs in billionths of a CPU; CPUQuota and CPUPeriod
 	// in microseconds; PidsLimit in processes.
@@ -175,6 +200,10 @@ type Facts struct {
 	// RecursiveReadOnly: the daemon makes read-only binds read-only all the way down (Docker
 	// 25 and later); before it, what is mounted below a read-only bind stays writable.
 	RecursiveReadOnly bool
+	// PolicedSocket is a policed Docker API socket the door can give a container in place of the
+	// daemon's (runtime.docker_socket): the proxy's own, or the policy's policed path where the
+	// CLI door found it served; "" where there is none.
+	PolicedSocket string
 	// Image is what the daemon knows of the request's image (its USER); nil where it was not
 	// asked or does not have the image yet.
 	Image *ImageFacts `json:"-"`
@@ -183,4 +212,12 @@ type Facts struct {
 // AssumedFacts are docker's defaults, used when no daemon was asked.
 func AssumedFacts() Facts {
 	return Facts{SeccompBuiltin: true, LogDriver: "json-file"}
+}
+
+// NetworkSpec is a network to be made: its driver and the driver's options, From naming where
+// it was read.
+type NetworkSpec struct {
+	Name, Driver string
+	Options      map[string]string
+	From         string
 }

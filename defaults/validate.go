@@ -3,6 +3,7 @@ package defaults
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"path"
 	"strings"
 )
@@ -27,11 +28,15 @@ const (
 	RuleLogging      Rule = "logging"
 	RuleRuntime      Rule = "runtime"
 	RuleCgroupParent Rule = "cgroup-parent"
+	// RulePorts binds published ports to the policy's address (runtime.network.publish_address).
+	RulePorts Rule = "ports"
+	// RuleDockerSocket gives a container the policed socket in place of the daemon's.
+	RuleDockerSocket Rule = "docker-socket"
 )
 
 // Rules lists every rule an exception may allow.
 var Rules = []Rule{RulePrivileged, RuleCapabilities, RuleNoNewPrivileges, RuleSeccomp, RuleAppArmor,
-	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging, RuleRuntime, RuleCgroupParent,
+	RuleSecurityOpt, RuleHostNamespaces, RuleMounts, RuleDevices, RuleResources, RuleNetwork, RuleLogging, RuleRuntime, RuleCgroupParent, RulePorts,
 	RuleSwappableMounts, RuleBuildKit}
 
 // Severities accepted by scan.fail_on, from most to least severe.
@@ -84,6 +89,14 @@ func (p *Policy) validate() error {
 	switch rt.Network.Default {
 	case "host", "bridge", "default":
 		bad("runtime.network.default: must be a user-defined network, not %q", rt.Network.Default)
+	}
+	if a := rt.Network.PublishAddress; a != "" {
+		if ip, err := netip.ParseAddr(a); err != nil || ip.Zone() != "" {
+			bad("runtime.network.publish_address: %q is not an IP address (like 127.0.0.1)", a)
+		}
+	}
+	if s := rt.DockerSocket.Policed; s != "" && !strings.HasPrefix(s, "/") {
+		bad("runtime.docker_socket.policed: %q is not an absolute path", s)
 	}
 	switch rt.CgroupNS {
 	case "", "private":

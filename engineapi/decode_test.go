@@ -34,6 +34,29 @@ func TestDecodeCreateAsDockerdDoes(t *testing.T) {
 	}
 }
 
+// A port named by two keys is two ports to dockerd 20.10 (its keys are strings) and one to the
+// API's types (the last key wins): such a body is refused, so what is judged is what is published.
+func TestDecodeCreateOnePortOneKey(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"Image":"img","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"1"}],"53/udp":[{"HostPort":"2"}]}}}`, true},
+		{`{"Image":"img","HostConfig":{"PortBindings":{"80":[{"HostPort":"1"}]}}}`, true},
+		{`{"Image":"img","HostConfig":{"PortBindings":{"80":[{"HostPort":"1"}],"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"2"}]}}}`, false},
+		{`{"Image":"img","HostConfig":{"PortBindings":{"080/tcp":[{"HostPort":"1"}],"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"2"}]}}}`, false},
+		{`{"Image":"img","hostconfig":{"portbindings":{"80":[{"HostPort":"1"}],"80/tcp":[]}}}`, false},
+		{`{"Image":"img","PortBindings":{"80":[{"HostPort":"1"}],"80/tcp":[]}}`, false},
+		{`{"Image":"img","ExposedPorts":{"80":{},"80/tcp":{}}}`, false},
+		{`{"Image":"img","ExposedPorts":{"80/tcp":{},"80/udp":{}}}`, true},
+	} {
+		_, _, _, err := engineapi.DecodeCreate([]byte(tc.body))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok=%v", tc.body, err, tc.ok)
+		}
+	}
+}
+
 // A create that carries its own seccomp profile, checked, lacks nothing in require mode: the
 // addition that pins the checked copy is the request's own setting.
 func TestRequireModeAcceptsACheckedInlineProfile(t *testing.T) {

@@ -7,6 +7,7 @@ package engineapi
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +70,10 @@ func CreateRequest(cfg *container.Config, hc *container.HostConfig, nc *network.
 		}
 	}
 	r.Mounts = Mounts(hc)
+	r.Ports, r.PublishAll, r.ExposedPorts = Ports(cfg, hc)
+	if n := string(hc.RestartPolicy.Name); n != "" {
+		r.RestartPolicy = &defaults.Val[string]{Value: n, From: "HostConfig.RestartPolicy.Name=" + n}
+	}
 	for _, v := range hc.VolumesFrom {
 		r.VolumesFrom = append(r.VolumesFrom, *str("VolumesFrom", v))
 	}
@@ -124,21 +129,50 @@ func SecurityOpt(o string) defaults.SecurityOpt {
 	return s
 }
 
-// unmaskedPaths names empty MaskedPaths/ReadonlyPaths, or "" when the daemon's defaults apply:
-// the CLI sends --security-opt systempaths=unconfined as empty lists, not as a security option.
-// A privileged container has neither (nil), and is judged as privileged.
+// defaultMaskedPaths and defaultReadonlyPaths are the paths dockerd masks and makes read-only
+// in every container that is not privileged (moby's oci defaults, as 20.10 has them; later
+// versions add to them). A list given in a create body replaces the daemon's.
+var (
+	defaultMaskedPaths = []string{"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"}
+	defaultReadonlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+)
+
+// unmaskedPaths names MaskedPaths/ReadonlyPaths that leave out a path the daemon's defaults
+// cover, or "" when the defaults apply (nil lists) or are kept: the daemon uses a given list in
+// place of its own, so ["/proc/bus"] leaves /proc/sys writable (kernel.core_pattern is the
+// host's) and /proc/kcore readable, as --security-opt systempaths=unconfined does, which the
+// CLI sends as empty lists. A read-only path may be masked instead. A privileged container
+// has neither (nil), and is judged as privileged.
 func unmaskedPaths(hc *container.HostConfig) string {
-	var empty []string
-	if hc.MaskedPaths != nil && len(hc.MaskedPaths) == 0 {
-		empty = append(empty, "HostConfig.MaskedPaths=[]")
+	masked, readonly := map[string]bool{}, map[string]bool{}
+	for _, p := range hc.MaskedPaths {
+		masked[path.Clean(p)] = true
 	}
-	if hc.ReadonlyPaths != nil && len(hc.ReadonlyPaths) == 0 {
-		empty = append(empty, "HostConfig.ReadonlyPaths=[]")
+	for _, p := range hc.ReadonlyPaths {
+		readonly[path.Clean(p)] = true
 	}
-	if len(empty) == 0 {
+	var open []string
+	if hc.MaskedPaths != nil {
+		for _, p := range defaultMaskedPaths {
+			if !masked[p] {
+				open = append(open, "HostConfig.MaskedPaths leaves "+p+" unmasked")
+				break
+			}
+		}
+	}
+	if hc.ReadonlyPaths != nil {
+		for _, p := range defaultReadonlyPaths {
+			if !readonly[p] && !masked[p] {
+				open = append(open, "HostConfig.ReadonlyPaths leaves "+p+" writable")
+				break
+			}
+		}
+	}
+	if len(open) == 0 {
 		return ""
 	}
-	return strings.Join(empty, ", ") + " (--security-opt systempaths=unconfined)"
+	return strings.Join(open, ", ") + " (as --security-opt systempaths=unconfined)"
 }
 
 func firstNonEmpty(s ...string) string {

@@ -67,6 +67,12 @@ func TestCreateBodies(t *testing.T) {
 		{"apparmor unconfined", `{"Image":"img","HostConfig":{"SecurityOpt":["apparmor=unconfined"]}}`, "apparmor/SecurityOpt"},
 		{"no-new-privileges off", `{"Image":"img","HostConfig":{"SecurityOpt":["no-new-privileges:false"]}}`, "no-new-privileges/SecurityOpt"},
 		{"systempaths as empty masks", `{"Image":"img","HostConfig":{"MaskedPaths":[],"ReadonlyPaths":[]}}`, "security-opt/SecurityOpt"},
+		{"read-only paths without /proc/sys", `{"Image":"img","HostConfig":{"ReadonlyPaths":["/proc/bus"]}}`, "security-opt/SecurityOpt"},
+		{"masked paths without /proc/kcore", `{"Image":"img","HostConfig":{"MaskedPaths":["/proc/acpi"]}}`, "security-opt/SecurityOpt"},
+		{"the daemon's own lists", `{"Image":"img","HostConfig":{"MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware"],` +
+			`"ReadonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]}}`, ""},
+		{"more than the daemon's, a read-only path masked", `{"Image":"img","HostConfig":{"MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/proc/sys/"],` +
+			`"ReadonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sysrq-trigger","/extra"]}}`, ""},
 		{"host pid", `{"Image":"img","HostConfig":{"PidMode":"host"}}`, "host-namespaces/PidMode"},
 		{"host network", `{"Image":"img","HostConfig":{"NetworkMode":"host"}}`, "host-namespaces/NetworkMode"},
 		{"default bridge", `{"Image":"img","HostConfig":{"NetworkMode":"bridge"}}`, "network/NetworkMode"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,72 @@ func TestDecodeStrict(t *testing.T) {
 				t.Fatal(err)
 			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 				t.Fatalf("err %v, want %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// Published ports as dockerd 20.10 reads the body it is sent: PortBindings keys as strings
+// ("80" and "80/tcp" are two entries to it, one port to the API types), and HostIp through
+// net.ParseIP (an address it cannot parse, such as one with a zone, is every address). What
+// the proxy forwards must publish nothing on every address of the host.
+func TestApplyCreatePortsAsTheDaemonReadsThem(t *testing.T) {
+	facts := defaults.Facts{Known: true, SeccompBuiltin: true, LogDriver: "json-file"}
+	for _, body := range []string{
+		`{"Image":"img","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"::1%lo","HostPort":"8080"}]}}}`,
+		`{"Image":"img","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"fe80::1%eth0","HostPort":"8080"}]}}}`,
+		`{"Image":"img","HostConfig":{"PortBindings":{"80":[{"HostPort":"8080"}]}}}`,
+		`{"Image":"img","HostConfig":{"PortBindings":{"080/tcp":[{"HostPort":"8080"}]}}}`,
+		`{"Image":"img","HostConfig":{"PortBindings":{"80":[{"HostPort":"8080"}],"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}}}`,
+		`{"Image":"img","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}],"80":[{"HostPort":"8080"}]}}}`,
+		`{"Image":"img","ExposedPorts":{"80":{},"80/tcp":{}},"HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}}}`,
+		`{"Image":"img","PortBindings":{"80":[{"HostPort":"8080"}],"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8081"}]}}`,
+		`{"Image":"img","PortBindings":{"80/tcp":[{"HostIp":"::1%lo","HostPort":"8080"}]}}`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			req, err := readCreate([]byte(body))
+			if err != nil {
+				return // refused as unreadable
+			}
+			p, err := defaults.Parse(defaults.DefaultPolicyYAML(), "embedded default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: facts, Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+			if !d.Allowed {
+				return
+			}
+			got, err := applyCreate([]byte(body), d.Change, nil)
+			if err != nil {
+				return // not forwarded
+			}
+			if again, err := readCreate(got); err == nil {
+				in := defaults.Input{Policy: p, Request: again, Facts: facts, Require: true, Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+				if len(defaults.Decide(in).Violations) > 0 {
+					return // the proxy's read-back refuses it
+				}
+			} else {
+				return
+			}
+			var daemon struct {
+				PortBindings map[string][]struct{ HostIp string }
+				HostConfig   *struct {
+					PortBindings map[string][]struct{ HostIp string }
+				}
+			}
+			if err := json.Unmarshal(got, &daemon); err != nil {
+				t.Fatal(err)
+			}
+			pb := daemon.PortBindings
+			if daemon.HostConfig != nil {
+				pb = daemon.HostConfig.PortBindings
+			}
+			for port, bs := range pb {
+				for _, b := range bs {
+					if net.ParseIP(b.HostIp) == nil {
+						t.Errorf("forwarded %s: the daemon publishes %s on every address (HostIp %q)", got, port, b.HostIp)
+					}
+				}
 			}
 		})
 	}

@@ -73,6 +73,9 @@ func applyCreate(b []byte, c defaults.Change, readFile func(string) ([]byte, err
 		}
 		hc.set("SecurityOpt", kept)
 	}
+	if drop[engineapi.PublishAllFrom] {
+		hc.set("PublishAllPorts", false) // nothing of the image's to publish: nothing published later
+	}
 	if c.Image != "" {
 		body.set("Image", c.Image) // a content-bound exception: exactly the image judged
 	}
@@ -104,6 +107,10 @@ func applyCreate(b []byte, c defaults.Change, readFile func(string) ([]byte, err
 			}
 		case defaults.FieldMemory, defaults.FieldNanoCPUs, defaults.FieldCPUQuota, defaults.FieldPidsLimit:
 			hc.set(string(a.Field), a.Int)
+		case defaults.FieldPortBindings:
+			err = applyPort(hc, a)
+		case defaults.FieldMounts:
+			err = applyMount(hc, a)
 		case defaults.FieldLogConfig:
 			var lc, cfg object
 			if lc, err = hc.child("LogConfig"); err == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -70,12 +71,17 @@ type judged struct {
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	if rt.kind == "build" {
 		// A classic build is judged by its query; its body is the build context, streamed on.
-		j, _ := judgeBuild(r, nil)
-		s.log(r, rt, j.d, r.URL.Query().Get("t"))
+		j, query, err := s.judgeBuild(r)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+			return
+		}
+		s.log(r, rt, j.d, j.image)
 		if !j.d.Allowed {
 			writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
 			return
 		}
+		r.URL.RawQuery = query
 		s.forward.ServeHTTP(w, r)
 		return
 	}
@@ -105,10 +111,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	case "connect":
 		j, err = s.judgeConnect(ctx, rt, b)
-	case "plugin", "service":
+	case "plugin", "service", "swarm":
 		j = judgeRefused(rt)
 	case "volume":
 		j, err = s.judgeVolume(b)
+	case "network":
+		j, err = s.judgeNetwork(b)
 	}
 	if err != nil {
 		var inputErr *badInput
@@ -132,6 +140,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, rt route) {
 	}
 	s.logPinned(r, rt, j.d, j.image, j.pinned)
 	if !j.d.Allowed {
+		if rt.kind == "start" {
+			s.removeUnstarted(ctx, rt.name)
+		}
 		writeError(w, http.StatusForbidden, refusal(j.d.Violations, rt.kind))
 		return
 	}
@@ -195,4 +206,26 @@ func Words(v defaults.Violation, kind string) defaults.Violation {
 		v.From = defaults.Word(v.From, name)
 	}
 	return v
+}
+
+// removeUnstarted removes a container created with AutoRemove (run --rm) whose first start was
+// refused, as the daemon removes one whose start fails: docker run --rm waits for that removal,
+// and would wait for ever.
+func (s *Server) removeUnstarted(ctx context.Context, name string) {
+	var c struct {
+		ID         string `json:"Id"`
+		State      struct{ Status string }
+		HostConfig struct{ AutoRemove bool }
+	}
+	if err := s.opt.Daemon.Get(ctx, "/containers/"+url.PathEscape(name)+"/json", &c); err != nil ||
+		!c.HostConfig.AutoRemove || c.State.Status != "created" {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://docker/containers/"+url.PathEscape(c.ID)+"?force=1&v=1", nil)
+	if err != nil {
+		return
+	}
+	if resp, err := s.up.RoundTrip(req); err == nil {
+		resp.Body.Close()
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -30,6 +31,15 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
+	b, bridged, err := s.defaultBridge(ctx, b, req)
+	if err != nil {
+		return j, err
+	}
+	if bridged != "" {
+		if req, err = readCreate(b); err != nil {
+			return j, fmt.Errorf("reading the body back on the policy's network: %w", err)
+		}
+	}
 	b, substituted, err := s.substituteSocket(ctx, b, req)
 	if err != nil {
 		return j, err
@@ -43,7 +53,11 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	if err != nil {
 		return j, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
+	s.ownFacts(&facts)
 	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
+		return j, err
+	}
+	if err := s.markSwappable(ctx, &req); err != nil {
 		return j, err
 	}
 	// The image's USER decides the capabilities given back; its ID, content-bound exceptions.
@@ -59,6 +73,9 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	}
 	if substituted {
 		j.d.Notes = append(j.d.Notes, "docker socket: the daemon's socket was replaced by the proxy's policed one")
+	}
+	if bridged != "" {
+		j.d.Notes = append(j.d.Notes, bridged)
 	}
 	if !j.d.Allowed {
 		return j, nil
@@ -193,28 +210,62 @@ func (s *Server) judgeConnect(ctx context.Context, rt route, b []byte) (judged, 
 	return judged{d: d, image: img, body: b}, nil
 }
 
-// judgeBuild refuses a classic build on the host's network. (BuildKit's entitlements travel
-// inside its gRPC session, which the proxy forwards unread.)
-func judgeBuild(r *http.Request, b []byte) (judged, error) {
-	d := defaults.Decision{Allowed: true}
-	if m := r.URL.Query().Get("networkmode"); strings.EqualFold(m, "host") {
-		d = defaults.Decision{Violations: []defaults.Violation{{Rule: defaults.RuleHostNamespaces, Field: defaults.FieldNetworkMode,
-			From: "networkmode=" + m, Message: "a build on the host's network namespace reaches the host's services",
-			Hint: "leave --network out of the build"}}}
+// judgeBuild decides a classic build by its query as the CLI door decides docker build by its
+// flags: each RUN step is a container with the build's network, cgroup parent and limits
+// (networkmode, cgroupparent, memory, memswap, cpuquota, cpuperiod, read by the daemon as
+// FormValue reads them: the first of each). It returns the query to forward, with the
+// policy's limits where the build names none. (BuildKit's entitlements travel inside its gRPC
+// session, which the proxy does not read.)
+func (s *Server) judgeBuild(r *http.Request) (judged, string, error) {
+	q := r.URL.Query()
+	req := defaults.Request{Kind: defaults.KindBuild, Image: q.Get("t")}
+	if m := q.Get("networkmode"); m != "" {
+		req.Networks = []defaults.Val[string]{{Value: m, From: "networkmode=" + m}}
 	}
-	return judged{d: d, body: b}, nil
+	if c := q.Get("cgroupparent"); c != "" {
+		req.CgroupParent = &defaults.Val[string]{Value: c, From: "cgroupparent=" + c}
+	}
+	num := func(key string) *defaults.Val[int64] {
+		v := q.Get(key)
+		n, err := strconv.ParseInt(v, 10, 64)
+		if v == "" || err != nil || n == 0 {
+			return nil // the daemon reads what it cannot parse as 0: none
+		}
+		return &defaults.Val[int64]{Value: n, From: key + "=" + v}
+	}
+	req.Memory, req.MemorySwap, req.CPUQuota, req.CPUPeriod = num("memory"), num("memswap"), num("cpuquota"), num("cpuperiod")
+	// container:NAME is followed to the network it shares, the host's among them.
+	if err := wrapper.ResolveDaemonRefs(r.Context(), s.opt.Daemon, &req); err != nil {
+		return judged{}, "", err
+	}
+	d := defaults.Decide(s.input(req, defaults.AssumedFacts()))
+	for _, a := range d.Change.Add {
+		switch a.Field {
+		case defaults.FieldMemory:
+			q.Set("memory", strconv.FormatInt(a.Int, 10))
+		case defaults.FieldCPUQuota:
+			q.Set("cpuquota", strconv.FormatInt(a.Int, 10))
+		}
+	}
+	return judged{d: d, image: req.Image}, q.Encode(), nil
 }
 
 // judgeRefused refuses what the proxy never lets through: plugins (which run with whatever
-// privileges they ask for) and swarm services (whose specs it does not read).
+// privileges they ask for), swarm services (whose specs it does not read), and the swarm
+// itself (a manager it joins runs tasks here that no request describes).
 func judgeRefused(rt route) judged {
 	v := defaults.Violation{Rule: "plugins", From: "POST " + rt.path,
 		Message: "a plugin runs with the privileges it asks for, outside every container decision",
 		Hint:    "install, configure and enable plugins as an administrator on the daemon's own socket, not through sdocker's proxy"}
-	if rt.kind == "service" {
+	switch rt.kind {
+	case "service":
 		v = defaults.Violation{Rule: "services", From: "POST " + rt.path,
 			Message: "swarm service specs are not decided by sdocker, so they are not let through",
 			Hint:    "create services as an administrator on the daemon's own socket, or run the containers with sdocker run or compose"}
+	case "swarm":
+		v = defaults.Violation{Rule: "services", From: "POST " + rt.path,
+			Message: "a swarm's managers run service tasks on this daemon (host binds and capabilities included) without a request through the proxy, so joining, initialising, unlocking or changing a swarm and its nodes is not let through",
+			Hint:    "manage the swarm as an administrator on the daemon's own socket"}
 	}
 	return judged{d: defaults.Decision{Violations: []defaults.Violation{v}}}
 }
@@ -234,6 +285,11 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	in := wrapper.StartInput{Typed: rt.name}
 	if s.opt.Host.Identify != nil { // the daemon shares this host
 		in.Swappable = wrapper.Swappable
+		// Without a restart policy the daemon mounts at once, as at create: the client's own
+		// directories are its own (a client the kernel cannot name is anyone).
+		if p := PeerOf(ctx); p.Known {
+			in.SwappableByOthers = wrapper.SwappableByOthersThan(uint32(p.UID))
+		}
 	}
 	req, err := wrapper.StartRequest(ctx, s.opt.Daemon, in)
 	if errors.Is(err, wrapper.ErrNotFound) {
@@ -257,6 +313,9 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	if err != nil {
 		return judged{}, fmt.Errorf("asking the daemon for its security options: %w", err)
 	}
+	// The policed socket at the policy's path (runtime.docker_socket.policed), wherever it lies,
+	// is judged as at create: the images the policy names may have it.
+	s.ownFacts(&facts)
 	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
 }
 
@@ -277,4 +336,37 @@ func (s *Server) judgeVolume(b []byte) (judged, error) {
 		m.Driver = "local"
 	}
 	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}, defaults.Facts{}))}, nil
+}
+
+// judgeNetwork decides POST /networks/create as docker network create is decided at the CLI
+// door: a network on the host's own segment (macvlan, ipvlan, a host bridge by name) is refused.
+func (s *Server) judgeNetwork(b []byte) (judged, error) {
+	var n struct {
+		Name    string
+		Driver  string
+		Options map[string]string
+	}
+	if err := decodeStrict(b, &n); err != nil {
+		return judged{}, &badInput{fmt.Errorf("reading the network body: %w", err)}
+	}
+	spec := &defaults.NetworkSpec{Name: n.Name, Driver: n.Driver, Options: n.Options, From: "POST /networks/create " + n.Name}
+	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: spec}, defaults.Facts{}))}, nil
+}
+
+// markSwappable marks the sources of a create that someone could swap for a link before the
+// daemon mounts them, as the CLI door does: with a restart policy (the daemon mounts them again
+// on its own), anyone but root; without, anyone but root and the client (the kernel's peer
+// credentials of its connection; a client it cannot name is anyone). Nothing is marked where
+// the daemon is on another host.
+func (s *Server) markSwappable(ctx context.Context, req *defaults.Request) error {
+	if s.opt.Host.Identify == nil {
+		return nil
+	}
+	swap := wrapper.Swappable
+	if rp := req.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+		if p := PeerOf(ctx); p.Known {
+			swap = wrapper.SwappableByOthersThan(uint32(p.UID))
+		}
+	}
+	return wrapper.MarkSwappable(req.Mounts, swap)
 }

@@ -89,11 +89,28 @@ func (r running) host() string { return "unix://" + r.sock }
 // startProxy serves the proxy in front of the test daemon until the test ends.
 func startProxy(t testing.TB, policyYAML string) running {
 	t.Helper()
-	requireDaemon(t)
+	return startProxyWith(t, policyYAML, nil)
+}
+
+// startProxyWith is startProxy with options changed by opt (nil: none).
+func startProxyWith(t testing.TB, policyYAML string, opt func(*proxy.Options)) running {
+	t.Helper()
 	data := defaults.DefaultPolicyYAML()
 	if policyYAML != "" {
 		data = []byte("version: 1\n" + policyYAML)
 	}
+	return startProxyPolicyWith(t, data, opt)
+}
+
+// startProxyPolicy serves the proxy with a whole policy file (a preset) until the test ends.
+func startProxyPolicy(t testing.TB, data []byte) running {
+	t.Helper()
+	return startProxyPolicyWith(t, data, nil)
+}
+
+func startProxyPolicyWith(t testing.TB, data []byte, opt func(*proxy.Options)) running {
+	t.Helper()
+	requireDaemon(t)
 	p, err := defaults.Parse(data, "test policy")
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +134,12 @@ func startProxy(t testing.TB, policyYAML string) running {
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "decisions.jsonl")
 	dl := &defaults.DecisionLog{Path: logPath, Report: func(err error) { t.Error(err) }}
-	srv, err := proxy.New(proxy.Options{Policy: p, Dial: dial, Daemon: eng, ResolvePath: wrapper.ResolveHostPath, Log: dl.Write,
-		SocketDir: filepath.Join(dir, "sockets"), DaemonSocket: strings.TrimPrefix(ep.Host, "unix://")})
+	o := proxy.Options{Policy: p, Dial: dial, Daemon: eng, ResolvePath: wrapper.ResolveHostPath, Log: dl.Write,
+		SocketDir: filepath.Join(dir, "sockets"), DaemonSocket: strings.TrimPrefix(ep.Host, "unix://")}
+	if opt != nil {
+		opt(&o)
+	}
+	srv, err := proxy.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"path"
 	"regexp"
@@ -24,11 +25,12 @@ var (
 	connectRoute   = regexp.MustCompile(`^/networks/(.+)/connect$`)
 	pluginRoute    = regexp.MustCompile(`^/plugins/(.+)/(enable|set|upgrade)$`)
 	serviceRoute   = regexp.MustCompile(`^/services/(.+)/update$`)
+	nodeRoute      = regexp.MustCompile(`^/nodes/(.+)/update$`)
 )
 
 // route is what a request asks, once its version prefix is off.
 type route struct {
-	kind string // create, exec, update, start, attach, execstart, connect, plugin, build, service, pull, "" (forward)
+	kind string // create, exec, update, start, attach, execstart, connect, plugin, build, service, swarm, pull, "" (forward)
 	name string // the container, network or plugin in the path
 	path string // the path without its version prefix
 }
@@ -47,6 +49,9 @@ func classify(r *http.Request) (route, error) {
 		p = m[2]
 	}
 	rt := route{path: p}
+	if formBody(r) {
+		return route{}, fmt.Errorf("the body is a form (Content-Type application/x-www-form-urlencoded): the daemon reads its fields as the query's, over the query the proxy judges")
+	}
 	// docker cp mounts the container's binds and volumes (GET, HEAD and PUT alike), with no start.
 	if m := archiveRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "archive", m[1]
@@ -76,8 +81,16 @@ func classify(r *http.Request) (route, error) {
 		rt.kind = "pull"
 	case "/volumes/create":
 		rt.kind = "volume"
+	case "/networks/create":
+		rt.kind = "network"
 	}
 	if rt.kind != "" {
+		return rt, nil
+	}
+	// Joining a swarm (or making this daemon a manager, or changing its nodes) lets a manager
+	// run tasks on this daemon that no request through the proxy ever describes.
+	if strings.HasPrefix(p, "/swarm/") && p != "/swarm/leave" {
+		rt.kind = "swarm"
 		return rt, nil
 	}
 	if m := containerRoute.FindStringSubmatch(p); m != nil {
@@ -90,8 +103,30 @@ func classify(r *http.Request) (route, error) {
 		rt.kind, rt.name = "plugin", m[1]
 	} else if m := serviceRoute.FindStringSubmatch(p); m != nil {
 		rt.kind, rt.name = "service", m[1]
+	} else if m := nodeRoute.FindStringSubmatch(p); m != nil {
+		rt.kind, rt.name = "swarm", m[1]
 	}
 	return rt, nil
+}
+
+// formBody reports whether the daemon's net/http would read the request's body as a form
+// (Request.ParseForm: POST, PUT and PATCH with that media type, whatever its parameters say),
+// whose fields win over the query's: fromImage on a pull, networkmode and the limits on a build.
+func formBody(r *http.Request) bool {
+	switch strings.ToUpper(r.Method) {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		return false
+	}
+	for _, ct := range r.Header.Values("Content-Type") {
+		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
+			return true
+		}
+		if strings.Contains(strings.ToLower(ct), "x-www-form-urlencoded") {
+			return true
+		}
+	}
+	return false
 }
 
 // knownVersion accepts "1.N" with N at least minAPIVersion.

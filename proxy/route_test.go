@@ -34,6 +34,15 @@ func TestClassify(t *testing.T) {
 		{"plugin disable is forwarded", "POST", "/v1.41/plugins/p/disable", "", "", ""},
 		{"service create", "POST", "/v1.41/services/create", "service", "", ""},
 		{"service update", "POST", "/v1.41/services/s/update", "service", "s", ""},
+		{"network create", "POST", "/v1.41/networks/create", "network", "", ""},
+		{"swarm join", "POST", "/v1.41/swarm/join", "swarm", "", ""},
+		{"swarm init", "POST", "/v1.41/swarm/init", "swarm", "", ""},
+		{"swarm init unversioned", "POST", "/swarm/init", "swarm", "", ""},
+		{"swarm update", "POST", "/v1.41/swarm/update?version=1", "swarm", "", ""},
+		{"swarm unlock", "POST", "/v1.41/swarm/unlock", "swarm", "", ""},
+		{"swarm leave is forwarded", "POST", "/v1.41/swarm/leave", "", "", ""},
+		{"swarm inspect is forwarded", "GET", "/v1.41/swarm", "", "", ""},
+		{"node update", "POST", "/v1.41/nodes/n1/update?version=3", "swarm", "n1", ""},
 		{"build", "POST", "/v1.41/build?networkmode=host", "build", "", ""},
 		{"pull", "POST", "/v1.41/images/create?fromImage=x", "pull", "", ""},
 		{"ping", "GET", "/_ping", "", "", ""},
@@ -63,5 +72,34 @@ func TestClassify(t *testing.T) {
 				t.Errorf("route %q %q, want %q %q", rt.kind, rt.name, tc.kind, tc.routeName)
 			}
 		})
+	}
+}
+
+// A form body's fields are the query's to the daemon (net/http's ParseForm, which moby calls
+// on every route it reads a query for), and win over it: a pull of the image the proxy did not
+// check, a build on the host's network.
+func TestClassifyRefusesFormBodies(t *testing.T) {
+	for _, tc := range []struct {
+		method, target, contentType string
+		refused                     bool
+	}{
+		{"POST", "/v1.41/images/create?fromImage=checked&tag=1", "application/x-www-form-urlencoded", true},
+		{"POST", "/v1.41/build?t=x", "Application/X-WWW-Form-Urlencoded; charset=utf-8", true},
+		{"POST", "/v1.41/build?t=x", "application/x-www-form-urlencoded; =bad", true},
+		{"PUT", "/v1.41/containers/c/archive?path=/", "application/x-www-form-urlencoded", true},
+		{"POST", "/v1.41/containers/c/kill", "application/x-www-form-urlencoded", true},
+		{"POST", "/v1.41/build?t=x", "application/x-tar", false},
+		{"POST", "/v1.41/images/create?fromImage=x", "", false},
+		{"POST", "/v1.41/containers/create", "application/json", false},
+		{"GET", "/v1.41/containers/json", "application/x-www-form-urlencoded", false},
+	} {
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		if tc.contentType != "" {
+			r.Header.Set("Content-Type", tc.contentType)
+		}
+		_, err := classify(r)
+		if (err != nil) != tc.refused {
+			t.Errorf("%s %s (%s): err %v, want refused=%v", tc.method, tc.target, tc.contentType, err, tc.refused)
+		}
 	}
 }

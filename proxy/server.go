@@ -8,6 +8,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -58,6 +59,14 @@ type Options struct {
 	// runtime.docker_socket.images names, in place of the daemon's; "" gives none (they are
 	// refused the daemon's socket). It must be on the daemon's host.
 	SocketDir string
+	// PolicedSocket is the path of that policed socket (runtime.docker_socket.policed), made when
+	// Serve starts, so that the CLI door can give it to containers too; "" makes it in
+	// SocketDir on first use.
+	PolicedSocket string
+	// SocketGroup, where set, may reach the policed socket too (its directory 0750 root:GROUP),
+	// so the CLI door, run by that group's users, finds it served; "" keeps it root's (0700).
+	// It is the proxy's own --group: the same users reach the same policy on its main socket.
+	SocketGroup string
 	// Images applies the policy's image rules to pulls and creates; nil forwards pulls
 	// unchecked (and logged) and leaves a create's image as asked.
 	Images ImageGate
@@ -147,6 +156,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		s.own = append(s.own, a.Name)
 	}
 	s.mu.Unlock()
+	if s.opt.PolicedSocket != "" {
+		if _, err := s.policedSocket(); err != nil {
+			return fmt.Errorf("serving the policed socket for containers: %w", err)
+		}
+	}
 	tl := &trackingListener{Listener: l, s: s}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(tl) }()

@@ -63,7 +63,7 @@ func (s *Server) substituteSocket(ctx context.Context, b []byte, req defaults.Re
 			asks = true
 		}
 	}
-	if !asks || len(sock.Images) == 0 || s.opt.SocketDir == "" {
+	if !asks || len(sock.Images) == 0 || s.opt.SocketDir == "" && s.opt.PolicedSocket == "" {
 		return b, false, nil
 	}
 	var img struct {
@@ -136,13 +136,28 @@ func (s *Server) policedSocket() (string, error) {
 	if s.httpSrv == nil {
 		return "", errors.New("the proxy is not serving")
 	}
-	if err := os.MkdirAll(s.opt.SocketDir, 0o700); err != nil {
-		return "", fmt.Errorf("making %s: %w", s.opt.SocketDir, err)
+	p := filepath.Join(s.opt.SocketDir, "docker.sock")
+	if s.opt.PolicedSocket != "" {
+		p = s.opt.PolicedSocket
 	}
-	if err := os.Chmod(s.opt.SocketDir, 0o700); err != nil {
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("making %s: %w", dir, err)
+	}
+	mode, gid := os.FileMode(0o700), -1
+	if g := s.opt.SocketGroup; g != "" {
+		id, err := lookupGroup(g)
+		if err != nil {
+			return "", err
+		}
+		mode, gid = 0o750, id
+	}
+	if err := os.Chown(dir, -1, gid); err != nil {
+		return "", fmt.Errorf("giving group %s %s: %w", s.opt.SocketGroup, dir, err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
 		return "", err
 	}
-	p := filepath.Join(s.opt.SocketDir, "docker.sock")
 	l, err := ListenUnix(ListenOptions{Path: p, Mode: 0o666})
 	if err != nil {
 		return "", err
@@ -174,4 +189,16 @@ func (s *Server) ownSocketViolations(req defaults.Request) []defaults.Violation 
 			Hint:    "name the image in runtime.docker_socket.images to give it a policed socket of its own"})
 	}
 	return out
+}
+
+// ownFacts adds to the daemon's facts what this proxy knows itself: the daemon's socket, and
+// the policed socket it gives containers (the one bind of a socket the decision lets through,
+// for the images runtime.docker_socket names).
+func (s *Server) ownFacts(f *defaults.Facts) {
+	if s.opt.DaemonSocket != "" {
+		f.DaemonSockets = append(f.DaemonSockets, s.opt.DaemonSocket)
+	}
+	s.mu.Lock()
+	f.PolicedSocket = s.policed
+	s.mu.Unlock()
 }

@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"sync"
@@ -39,6 +42,30 @@ func (s *Server) splice(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, "sdocker: proxy: writing to the daemon: "+err.Error())
 		return
 	}
+	// Only a connection the daemon hijacked is spliced: an answer it gives as HTTP (an exec
+	// started detached, an error) leaves its connection open for the next request, which
+	// must not reach it as spliced bytes, unjudged.
+	ur := bufio.NewReaderSize(up, 64<<10)
+	resp, err := http.ReadResponse(ur, out)
+	if err != nil {
+		up.Close()
+		writeError(w, http.StatusBadGateway, "sdocker: proxy: reading the daemon's answer: "+err.Error())
+		return
+	}
+	if !hijacked(resp) {
+		defer up.Close()
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			switch http.CanonicalHeaderKey(k) {
+			case "Connection", "Keep-Alive", "Upgrade", "Transfer-Encoding":
+				continue
+			}
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = copyBuffer(w, resp.Body)
+		return
+	}
 	client, buf, err := hj.Hijack()
 	if err != nil {
 		up.Close()
@@ -46,6 +73,18 @@ func (s *Server) splice(w http.ResponseWriter, r *http.Request) {
 	}
 	defer client.Close()
 	defer up.Close()
+	// The daemon's answer as it came, then whatever it sent after it.
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "HTTP/%d.%d %s\r\n", resp.ProtoMajor, resp.ProtoMinor, resp.Status)
+	_ = resp.Header.Write(&head)
+	head.WriteString("\r\n")
+	if n := ur.Buffered(); n > 0 {
+		rest, _ := ur.Peek(n)
+		head.Write(rest)
+	}
+	if _, err := client.Write(head.Bytes()); err != nil {
+		return
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
@@ -92,4 +131,21 @@ func halfClose(c net.Conn, err error) {
 		}
 	}
 	c.Close()
+}
+
+// hijacked reports whether the daemon took the connection over for a stream: 101 with an
+// Upgrade header, or (for clients that send none) its raw or multiplexed stream types, which
+// it writes only once it has hijacked the connection.
+func hijacked(resp *http.Response) bool {
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch mt {
+	case "application/vnd.docker.raw-stream", "application/vnd.docker.multiplexed-stream":
+		// A hijacked stream has no framing: an answer with a length or chunks is HTTP's own,
+		// and the daemon reads the connection as HTTP after it.
+		return resp.ContentLength < 0 && len(resp.TransferEncoding) == 0
+	}
+	return false
 }

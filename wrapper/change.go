@@ -1,8 +1,11 @@
 package wrapper
 
 import (
+	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"sdocker/defaults"
 )
@@ -55,6 +58,16 @@ func Injections(c defaults.Change, pin Pin) ([]Injection, error) {
 			inj.Flag, inj.Value = "pids-limit", strconv.FormatInt(a.Int, 10)
 		case defaults.FieldLogConfig:
 			inj.Flag = "log-opt"
+		case defaults.FieldMounts:
+			if a.Mount == nil {
+				return nil, fmt.Errorf("the policy adds a mount it does not describe")
+			}
+			inj.Flag, inj.Value = "mount", mountSpec(*a.Mount)
+		case defaults.FieldPortBindings:
+			if a.Port == nil {
+				return nil, fmt.Errorf("the policy publishes a port it does not describe")
+			}
+			inj.Flag, inj.Value = "publish", portSpec(*a.Port)
 		default:
 			return nil, fmt.Errorf("the policy adds %s, which the command line cannot express", a.Field)
 		}
@@ -75,20 +88,74 @@ func EditFor(inv *Invocation, d defaults.Decision, pin Pin) (Edit, error) {
 	for _, inj := range injs {
 		ed.Add = append(ed.Add, "--"+inj.Flag+"="+inj.Value)
 	}
-	drop := append([]string{}, d.Change.Remove...)
+	// What goes: the settings the decision removes or takes the place of. A combined shorthand
+	// ("-dP") is one token for several flags, so an occurrence is matched by its flag as well.
+	type dropped struct {
+		from  string
+		flags []string
+	}
+	drop := []dropped{}
+	for _, from := range d.Change.Remove {
+		drop = append(drop, dropped{from, []string{"security-opt", "publish-all"}})
+	}
 	for _, a := range d.Change.Add {
-		if a.Replaces != "" && pin != nil {
-			drop = append(drop, a.Replaces)
+		// A profile that cannot be pinned stays as the user named it; a mount or a port the
+		// policy takes the place of goes in any case.
+		switch {
+		case a.Replaces == "":
+		case a.Field == defaults.FieldMounts:
+			drop = append(drop, dropped{a.Replaces, []string{"volume", "mount"}})
+		case a.Field == defaults.FieldPortBindings:
+			drop = append(drop, dropped{a.Replaces, []string{"publish", "publish-all"}})
+		case pin != nil:
+			drop = append(drop, dropped{a.Replaces, []string{"security-opt"}})
 		}
 	}
-	for _, from := range drop {
-		for _, o := range inv.Flags {
-			if o.Typed == from {
+	removed := map[int]bool{}
+	for _, dr := range drop {
+		for i, o := range inv.Flags {
+			if o.Typed == dr.from && slices.Contains(dr.flags, o.Flag.Canonical()) && !removed[i] {
+				removed[i] = true
 				ed.Remove = append(ed.Remove, o)
 			}
 		}
 	}
+	// A removed flag that shared its token with others ("-dP"): the others are given again,
+	// each in its long form.
+	for i, o := range inv.Flags {
+		if removed[i] {
+			continue
+		}
+		for j := range removed {
+			if r := inv.Flags[j]; o.Start < r.End && r.Start < o.End {
+				ed.Add = append(ed.Add, "--"+o.Flag.Name+"="+o.Value)
+				break
+			}
+		}
+	}
 	return ed, nil
+}
+
+// mountSpec renders a mount as --mount's CSV, quoted where a path needs it.
+func mountSpec(m defaults.Mount) string {
+	fields := []string{"type=" + m.Type, "source=" + m.Source, "target=" + m.Target}
+	if m.ReadOnly {
+		fields = append(fields, "readonly")
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write(fields) // a strings.Builder does not fail
+	w.Flush()
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// portSpec renders a binding as -p's ip:hostPort:containerPort.
+func portSpec(p defaults.Port) string {
+	ip := p.HostIP
+	if strings.Contains(ip, ":") {
+		ip = "[" + ip + "]"
+	}
+	return ip + ":" + p.HostPort + ":" + p.ContainerPort
 }
 
 // flagNames are the CLI's words for the decision's fields, in messages and hints.
@@ -104,6 +171,7 @@ var flagNames = map[defaults.Field]string{
 	defaults.FieldLogConfig: "--log-opt", defaults.FieldReadonlyRootfs: "--read-only", defaults.FieldRuntime: "--runtime",
 	defaults.FieldCgroupParent: "--cgroup-parent", defaults.FieldMountReadOnly: ":ro",
 	defaults.FieldMountPropagation: "the propagation (bind-propagation=, or :shared in -v)",
+	defaults.FieldPortBindings:     "--publish", defaults.FieldPublishAllPorts: "--publish-all",
 }
 
 // Words puts the CLI's flag names into a violation's message and hint.

@@ -20,6 +20,11 @@ type StartInput struct {
 	// daemon is on another host, whose directories sdocker cannot see: every host source is
 	// then taken to be swappable.
 	Swappable func(string) (string, error)
+	// SwappableByOthers, where set, takes Swappable's place for a container without a restart
+	// policy: the start mounts its sources at once, as run does, so the starting user's own
+	// directories are theirs to change as at run (SwappableByOthers, SwappableByOthersThan).
+	// With a restart policy the daemon mounts them again later on its own: Swappable counts.
+	SwappableByOthers func(string) (string, error)
 }
 
 // inspectedStart is the part of GET /containers/{id}/json the start re-check reads.
@@ -61,7 +66,11 @@ func StartRequest(ctx context.Context, eng Getter, in StartInput) (defaults.Requ
 	if err := ResolveVolumes(ctx, eng, r.Mounts); err != nil {
 		return r, err
 	}
-	return r, MarkSwappable(r.Mounts, in.Swappable)
+	swap := in.Swappable
+	if r.RestartPolicy == nil && in.SwappableByOthers != nil {
+		swap = in.SwappableByOthers
+	}
+	return r, MarkSwappable(r.Mounts, swap)
 }
 
 // MarkSwappable fills each host source's Swappable: a bind's source, and the device of a local
@@ -202,6 +211,27 @@ func VolumeCreateRequest(inv *Invocation) defaults.Request {
 		}
 	}
 	return defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}
+}
+
+// NetworkCreateRequest describes docker network create: the network's driver and options.
+func NetworkCreateRequest(inv *Invocation) defaults.Request {
+	n := &defaults.NetworkSpec{Driver: "bridge", From: "docker " + Quote(inv.Argv)}
+	if len(inv.Args) > 0 {
+		n.Name = inv.Args[0]
+	}
+	for _, o := range inv.Flags {
+		switch o.Flag.Canonical() {
+		case "driver":
+			n.Driver = o.Value
+		case "opt":
+			k, v, _ := strings.Cut(o.Value, "=")
+			if n.Options == nil {
+				n.Options = map[string]string{}
+			}
+			n.Options[k] = v
+		}
+	}
+	return defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: n}
 }
 
 // CopyContainer is the container a docker cp copies to or from (CONTAINER:PATH, as docker reads

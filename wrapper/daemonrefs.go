@@ -28,10 +28,10 @@ func ResolveDaemonRefs(ctx context.Context, eng Getter, r *defaults.Request) err
 			switch m.Type {
 			case "bind":
 				r.Mounts = append(r.Mounts, defaults.Mount{Type: "bind", Source: m.Source, Target: m.Destination,
-					From: fmt.Sprintf("%s (which binds %s)", s.From, m.Source)})
+					From: fmt.Sprintf("%s (which binds %s)", s.From, m.Source), Inherited: true})
 			case "volume":
 				r.Mounts = append(r.Mounts, defaults.Mount{Type: "volume", Source: m.Name, Target: m.Destination,
-					From: fmt.Sprintf("%s (which mounts volume %s)", s.From, m.Name)})
+					From: fmt.Sprintf("%s (which mounts volume %s)", s.From, m.Name), Inherited: true})
 			}
 		}
 	}

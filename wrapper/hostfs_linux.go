@@ -2,7 +2,10 @@ package wrapper
 
 import (
 	"bufio"
+	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,7 +16,7 @@ import (
 // LocalHostFS answers the decision's questions about host paths on this host, for a daemon
 // that shares it (and its mount namespace).
 func LocalHostFS() defaults.HostFS {
-	return defaults.HostFS{Identify: identify, Submounts: submounts}
+	return defaults.HostFS{Identify: identify, Submounts: submounts, Sockets: sockets, Listening: listening}
 }
 
 func identify(p string) (defaults.FileID, error) {
@@ -66,4 +69,59 @@ func unescapeMountinfo(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// maxLookedThrough bounds the entries sockets reads: a directory with more is not bound.
+const maxLookedThrough = 100000
+
+// sockets lists the unix sockets at or below dir, crossing the mounts below it (docker binds
+// them too), without following symbolic links.
+func sockets(dir string) ([]string, error) {
+	var out []string
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err // a directory sdocker cannot read may hold one: the daemon, as root, binds it all
+		}
+		if n++; n > maxLookedThrough {
+			return fmt.Errorf("it holds more than %d entries", maxLookedThrough)
+		}
+		if e.Type()&fs.ModeSocket != 0 {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// listening lists the unix sockets at or below dir that a process of this network namespace
+// listens on, from /proc/net/unix. Its paths are the ones each socket was bound at, resolved
+// through their symlinks here (/var/run/docker.sock is /run/docker.sock); a socket renamed
+// since it was bound is not found by its new name.
+func listening(dir string) ([]string, error) {
+	f, err := os.Open("/proc/net/unix")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	seen := map[string]bool{}
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 8 || !strings.HasPrefix(fields[7], "/") || seen[fields[7]] {
+			continue
+		}
+		p := fields[7]
+		seen[p] = true
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		if strings.HasPrefix(p, prefix) || p == dir {
+			out = append(out, p)
+		}
+	}
+	return out, sc.Err()
 }

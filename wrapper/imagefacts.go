@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 
 	"sdocker/defaults"
 )
@@ -20,7 +21,10 @@ func InspectImage(ctx context.Context, api Getter, image string) (*defaults.Imag
 	var img struct {
 		ID          string `json:"Id"`
 		RepoDigests []string
-		Config      struct{ User string }
+		Config      struct {
+			User         string
+			ExposedPorts map[string]struct{}
+		}
 	}
 	err := api.Get(ctx, "/images/"+url.PathEscape(image)+"/json", &img)
 	if errors.Is(err, ErrNotFound) {
@@ -29,5 +33,10 @@ func InspectImage(ctx context.Context, api Getter, image string) (*defaults.Imag
 	if err != nil {
 		return nil, fmt.Errorf("inspecting image %s for its user: %w", image, err)
 	}
-	return &defaults.ImageFacts{User: img.Config.User, ID: img.ID, RepoDigests: img.RepoDigests}, nil
+	f := &defaults.ImageFacts{User: img.Config.User, ID: img.ID, RepoDigests: img.RepoDigests}
+	for p := range img.Config.ExposedPorts {
+		f.ExposedPorts = append(f.ExposedPorts, p)
+	}
+	slices.Sort(f.ExposedPorts)
+	return f, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker/go-connections/nat"
 	units "github.com/docker/go-units"
 
 	"sdocker/defaults"
@@ -71,6 +72,15 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 		case "network":
 			// Several --network flags attach several networks; each is checked.
 			r.Networks = append(r.Networks, defaults.Val[string]{Value: networkTarget(o.Value), From: o.Typed})
+		case "publish":
+			var ports []defaults.Port
+			if ports, err = publishedPorts(o); err == nil {
+				r.Ports = append(r.Ports, ports...)
+			}
+		case "publish-all":
+			r.PublishAll = &defaults.Val[bool]{Value: argv.IsTrue(o.Value), From: o.Typed}
+		case "expose":
+			r.ExposedPorts = append(r.ExposedPorts, exposedPorts(o.Value)...)
 		case "volume":
 			if m, ok := volumeMount(o, in.Cwd); ok {
 				r.Mounts = append(r.Mounts, m)
@@ -207,6 +217,49 @@ func networkTarget(v string) string {
 		}
 	}
 	return target
+}
+
+// publishedPorts reads -p as docker/cli does: the CSV form (published=,target=,protocol=) in
+// its short notation, then go-connections' reading of [ip:]hostPort:containerPort[/proto],
+// one binding per port of a range. A CSV form docker refuses gives none: docker refuses it
+// too. A spec sdocker cannot read otherwise is a usage error: the docker CLI's own copy of the
+// parser may read it (docker 28 reads "8080:80/tcp/udp" as 8080:80/tcp, on every address).
+func publishedPorts(o Occurrence) ([]defaults.Port, error) {
+	spec := o.Value
+	if strings.Contains(spec, "=") {
+		params := map[string]string{"protocol": "tcp"}
+		for _, param := range strings.Split(spec, ",") {
+			k, v, ok := strings.Cut(param, "=")
+			if !ok || k == "" {
+				return nil, nil
+			}
+			params[k] = v
+		}
+		spec = fmt.Sprintf("%s:%s/%s", params["published"], params["target"], params["protocol"])
+	}
+	mappings, err := nat.ParsePortSpec(spec)
+	if err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("invalid argument %q for %s: %v (sdocker publishes only ports it can read)", o.Value, o.Typed, err)}
+	}
+	out := make([]defaults.Port, 0, len(mappings))
+	for _, m := range mappings {
+		out = append(out, defaults.Port{ContainerPort: string(m.Port), HostIP: m.Binding.HostIP, HostPort: m.Binding.HostPort, From: o.Typed})
+	}
+	return out, nil
+}
+
+// exposedPorts reads --expose PORT[-PORT][/proto] into its ports.
+func exposedPorts(v string) []string {
+	proto, ports := nat.SplitProtoPort(v)
+	start, end, err := nat.ParsePortRangeToInt(ports)
+	if err != nil || end-start > 65535 {
+		return nil
+	}
+	var out []string
+	for p := start; p <= end; p++ {
+		out = append(out, strconv.Itoa(p)+"/"+strings.ToLower(proto))
+	}
+	return out
 }
 
 // volumeMount reads -v SRC:DST[:OPTS]. A single part is an anonymous volume; a source that is

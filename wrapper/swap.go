@@ -27,13 +27,27 @@ func SwappableByOthers(p string) (string, error) {
 	return swappable(filepath.Clean("/"+p), 0, othersWriters)
 }
 
+// SwappableByOthersThan is Swappable for someone other than root and the given user: the
+// API door's client, whose uid the kernel reports for its connection.
+func SwappableByOthersThan(uid uint32) func(string) (string, error) {
+	return func(p string) (string, error) {
+		return swappable(filepath.Clean("/"+p), 0, func(path string, dir, entry os.FileInfo, missing bool) string {
+			return writersOtherThan(uid, path, dir, entry, missing)
+		})
+	}
+}
+
 // othersWriters names who other than root and this user can rename or replace entry in dir.
 func othersWriters(path string, dir, entry os.FileInfo, missing bool) string {
+	return writersOtherThan(uint32(os.Geteuid()), path, dir, entry, missing)
+}
+
+// writersOtherThan names who other than root and user me can rename or replace entry in dir.
+func writersOtherThan(me uint32, path string, dir, entry os.FileInfo, missing bool) string {
 	st, ok := dir.Sys().(*syscall.Stat_t)
 	if !ok {
 		return path + " cannot be examined"
 	}
-	me := uint32(os.Geteuid())
 	if st.Uid != 0 && st.Uid != me {
 		return fmt.Sprintf("%s is owned by uid %d", path, st.Uid)
 	}

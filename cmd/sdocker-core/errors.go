@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"sdocker/defaults"
 	"sdocker/wrapper"
+	"sdocker/wrapper/plan"
 )
 
 // Exit statuses. Like docker, sdocker's own failures exit 125; the container's status is
@@ -17,10 +17,8 @@ const (
 	exitFailure = 125
 )
 
-// refusedError is a request the policy refuses; each violation is printed on its own line.
-type refusedError struct{ violations []defaults.Violation }
-
-func (e *refusedError) Error() string { return "refused by policy" }
+// A request the policy refuses is a *plan.RefusedError; each violation is printed on its own
+// line.
 
 // silentError carries an exit status whose explanation has already been printed.
 type silentError struct{ code int }
@@ -33,15 +31,15 @@ func exitCode(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}
-	var refused *refusedError
+	var refused *plan.RefusedError
 	var silent *silentError
 	var usage *wrapper.UsageError
 	switch {
 	case errors.As(err, &silent):
 		return silent.code
 	case errors.As(err, &refused):
-		for _, v := range refused.violations {
-			fmt.Fprintln(stderr, "sdocker: "+violationLine(v))
+		for _, v := range refused.Violations {
+			fmt.Fprintln(stderr, "sdocker: "+plan.ViolationLine(v))
 		}
 	case errors.As(err, &usage):
 		fmt.Fprintln(stderr, "sdocker: "+usage.Msg)
@@ -49,16 +47,6 @@ func exitCode(stderr io.Writer, err error) int {
 		fmt.Fprintln(stderr, "sdocker: "+oneLine(err.Error()))
 	}
 	return exitFailure
-}
-
-// violationLine names the argument as typed, the rule, what is wrong and how to allow it.
-func violationLine(v defaults.Violation) string {
-	v = wrapper.Words(v)
-	arg := v.From
-	if arg == "" {
-		arg = "request"
-	}
-	return fmt.Sprintf("refused %s (rule %s): %s; to allow it, %s", arg, v.Rule, v.Message, v.Hint)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

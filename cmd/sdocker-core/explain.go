@@ -13,6 +13,7 @@ import (
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
+	"sdocker/wrapper/plan"
 )
 
 // explanation is the JSON form of `sdocker explain`; its keys are stable.
@@ -106,12 +107,23 @@ func (o *explainOptions) Run(c *cobra.Command, e env, args []string) error {
 	if inv.Command == "buildx" {
 		req = defaults.Request{Kind: defaults.KindBuildKit, BuildKit: "docker " + wrapper.Quote(inv.Argv)}
 	}
-	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: defaults.AssumedFacts(), Now: time.Now(),
+	facts := defaults.AssumedFacts()
+	// The substitution a run would make is shown whether or not the proxy serves the socket now.
+	facts.PolicedSocket = p.Runtime.DockerSocket.Policed
+	d := defaults.Decide(defaults.Input{Policy: p, Request: req, Facts: facts, Now: time.Now(),
 		// This machine is taken to be the daemon's host, as a local run would see it: its homes,
 		// and its paths as the kernel resolves them (symlinks, bind mounts, sockets).
 		Homes: wrapper.HostHomes(), Exists: wrapper.HostPathExists,
 		ResolvePath: wrapper.ResolveHostPath, Host: wrapper.LocalHostFS(),
 	})
+	d = plan.RunnerHints(inv, defaults.Input{Policy: p, Request: req, Facts: facts, Now: time.Now(),
+		Homes: wrapper.HostHomes(), Exists: wrapper.HostPathExists, ResolvePath: wrapper.ResolveHostPath, Host: wrapper.LocalHostFS()}, d, e.getenv)
+	for _, a := range d.Change.Add {
+		if a.Rule == defaults.RuleDockerSocket && wrapper.PolicedSocket(a.Value) == "" {
+			d.Notes = append(d.Notes, fmt.Sprintf("docker socket: %s is not being served here; run refuses the socket until the proxy serves it", a.Value))
+			break
+		}
+	}
 	// explain writes nothing: a checked profile is shown as the user named it.
 	ed, err := wrapper.EditFor(inv, d, nil)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
-	"sdocker/wrapper/argv"
+	"sdocker/wrapper/plan"
 )
 
 // runWatched runs docker for a foreground `run` as a child rather than exec'ing it, so that
@@ -30,17 +30,17 @@ import (
 // With -t, docker's output is the terminal's and sdocker cannot read it: unless --rm removes
 // the container, sdocker learns its ID (--cidfile) and reads its logs from the daemon after.
 func runWatched(w watched) error {
-	e, inv := w.e, w.inv
-	tty := flagSet(inv, "tty")
-	cidfile := flagValue(inv, "cidfile")
-	if tty && !flagSet(inv, "rm") && cidfile == "" {
+	e, inv, edit := w.e, w.p.Invocation, w.p.Edit
+	tty := plan.FlagSet(inv, "tty")
+	cidfile := plan.FlagValue(inv, "cidfile")
+	if tty && !plan.FlagSet(inv, "rm") && cidfile == "" {
 		if dir, err := os.MkdirTemp("", "sdocker-run-"); err == nil {
 			defer os.RemoveAll(dir)
 			cidfile = dir + "/cid"
-			w.edit.Add = append(w.edit.Add, "--cidfile="+cidfile)
+			edit.Add = append(append([]string(nil), edit.Add...), "--cidfile="+cidfile)
 		}
 	}
-	cmd := exec.Command(w.docker, wrapper.Render(inv, w.edit)...)
+	cmd := exec.Command(w.docker, wrapper.Render(inv, edit)...)
 	cmd.Args[0] = "docker"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	var tail *tailWriter
@@ -91,23 +91,18 @@ func runWatched(w watched) error {
 	code := exit.ExitCode()
 	switch {
 	case tail != nil:
-		explainFailure(e.stderr, w.in, w.d, tail.lines(), code)
-	case tty && !flagSet(inv, "rm") && cidfile != "":
+		explainFailure(e.stderr, w.p, tail.lines(), code)
+	case tty && !plan.FlagSet(inv, "rm") && cidfile != "":
 		diagnoseByID(e.stderr, w, cidfile)
 	}
 	return &silentError{code: code}
 }
 
-// watched is what runWatched needs: the process, docker, the command line and its edit, and
-// the decision with what it was made of.
+// watched is what runWatched needs: the process, docker, and the plan of the run.
 type watched struct {
 	e      env
 	docker string
-	inv    *wrapper.Invocation
-	edit   wrapper.Edit
-	in     defaults.Input
-	d      defaults.Decision
-	eng    *wrapper.Engine
+	p      *plan.Plan
 }
 
 // diagnoseByID reads a failed container that a -t run left behind, named by its cidfile.
@@ -118,80 +113,27 @@ func diagnoseByID(stderr io.Writer, w watched, cidfile string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := wrapper.InspectContainer(ctx, w.eng, strings.TrimSpace(string(id)), diagnoseTail)
+	c, err := wrapper.InspectContainer(ctx, w.p.Engine, strings.TrimSpace(string(id)), diagnoseTail)
 	if err != nil || c.Running {
 		return
 	}
-	for _, x := range defaults.Diagnose(w.in.Policy, c.State) {
+	for _, x := range defaults.Diagnose(w.p.Policy, c.State) {
 		fmt.Fprintf(stderr, "sdocker: the container exited with status %d after %q: %s explains it; to allow it, %s\n",
 			c.State.ExitCode, x.Line, cause(x), x.Hint)
 	}
 }
 
 // explainFailure prints what a failed container's last output says about what sdocker withheld.
-func explainFailure(w io.Writer, in defaults.Input, d defaults.Decision, output []string, code int) {
-	state := defaults.ContainerState{ExitCode: code, Output: output}
-	for _, a := range d.Change.Add {
-		switch {
-		case a.Field == defaults.FieldCapAdd:
-			state.CapAdd = append(state.CapAdd, a.Value)
-		case a.Field == defaults.FieldCapDrop:
-			state.CapDrop = append(state.CapDrop, a.Value)
-		case a.Field == defaults.FieldSecurityOpt && a.Value == "no-new-privileges":
-			state.NoNewPrivileges = true
-		}
-	}
-	if c := d.Capabilities; c != nil {
-		state.User = c.User
-		if c.User == "root" {
-			state.User = ""
-		}
-	}
-	// What the user typed counts too.
-	for _, s := range in.Request.CapAdd {
-		state.CapAdd = append(state.CapAdd, s.Value)
-	}
-	typed := map[string]string{} // capabilities the user dropped by name, as typed
-	for _, s := range in.Request.CapDrop {
-		state.CapDrop = append(state.CapDrop, s.Value)
-		typed[defaults.NormalizeCapability(s.Value)] = s.From
-	}
-	for _, s := range in.Request.SecurityOpt {
-		if s.Key == "no-new-privileges" && (s.Value == "" || argv.IsTrue(s.Value)) {
-			state.NoNewPrivileges = true
-		}
-	}
-	for _, x := range defaults.Diagnose(in.Policy, state) {
-		if t, ok := typed[x.Cause]; ok {
+func explainFailure(w io.Writer, p *plan.Plan, output []string, code int) {
+	for _, x := range p.Withheld(output, code) {
+		if x.DroppedAs != "" {
 			fmt.Fprintf(w, "sdocker: the container exited with status %d after %q: capability %s explains it, which %s dropped; to allow it, leave that out\n",
-				code, x.Line, x.Cause, t)
+				code, x.Line, x.Cause, x.DroppedAs)
 			continue
 		}
 		fmt.Fprintf(w, "sdocker: the container exited with status %d after %q: %s explains it; to allow it, %s\n",
-			code, x.Line, cause(x), x.Hint)
+			code, x.Line, cause(x.Diagnosis), x.Hint)
 	}
-}
-
-// flagSet reports whether a boolean docker flag (by canonical name) is on in the invocation.
-func flagSet(inv *wrapper.Invocation, name string) bool {
-	on := false
-	for _, o := range inv.Flags {
-		if o.Flag.Canonical() == name {
-			on = o.Value == "" || argv.IsTrue(o.Value)
-		}
-	}
-	return on
-}
-
-// flagValue returns the last value of a docker flag (by canonical name), or "".
-func flagValue(inv *wrapper.Invocation, name string) string {
-	v := ""
-	for _, o := range inv.Flags {
-		if o.Flag.Canonical() == name {
-			v = o.Value
-		}
-	}
-	return v
 }
 
 // foregroundOfTerminal reports whether this process is in the foreground process group of its

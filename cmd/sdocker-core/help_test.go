@@ -75,9 +75,9 @@ func TestVerbBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"policy alone", []string{"policy"}, "sdocker policy needs a command (check, default, show)"},
+		{"policy alone", []string{"policy"}, "sdocker policy needs a command (check, default, preset, show)"},
 		{"policy typo", []string{"policy", "shwo"}, `unknown command "shwo" for "sdocker policy" (did you mean show?)`},
-		{"policy unknown", []string{"policy", "lint"}, `unknown command "lint" for "sdocker policy" (check, default, show)`},
+		{"policy unknown", []string{"policy", "lint"}, `unknown command "lint" for "sdocker policy" (check, default, preset, show)`},
 		{"policy check without a file", []string{"policy", "check"}, "accepts 1 arg(s), received 0"},
 		{"policy show extra", []string{"policy", "show", "x"}, `unknown command "x" for "sdocker policy show"`},
 		{"tls alone", []string{"tls"}, "sdocker tls needs a command (init)"},

@@ -13,8 +13,8 @@ import (
 
 func newPolicyCmd(e env) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "policy show|check|default",
-		Short: "Show the effective policy, check a policy file, or print the default one",
+		Use:   "policy show|check|default|preset",
+		Short: "Show the effective policy, check a policy file, or print the default one or a preset",
 		Long: `One YAML policy drives every decision. It is read from --policy (for sdocker's own verbs) or
 SDOCKER_POLICY, else $XDG_CONFIG_HOME/sdocker/policy.yaml, else /etc/sdocker/policy.yaml, else
 the embedded default. A file overrides the default key by key; unknown keys are errors.`,
@@ -36,6 +36,30 @@ the embedded default. A file overrides the default key by key; unknown keys are 
 		Short: "Validate a policy file: one line per problem, with its line",
 		Args:  positional(cobra.ExactArgs(1)),
 		RunE:  func(_ *cobra.Command, a []string) error { return policyCheck(e, a[0]) },
+	}, &cobra.Command{
+		Use:   "preset [NAME]",
+		Short: "Print a ready policy: " + strings.Join(defaults.PresetNames, ", ") + " (no NAME: list them)",
+		Long: `Prints a ready policy to install as /etc/sdocker/policy.yaml (or to point SDOCKER_POLICY at).
+developer is the embedded default. ci is for hosts that run CI jobs: job containers that the
+runner gives the docker socket get a policed socket of their own, the runners' workspaces and
+tool caches bind writable where the runners make them, published ports bind to 127.0.0.1, and
+resources are sized for whole jobs; github-actions, gitlab, jenkins and buildkite are ci for
+one runner's layout. The presets override the default key by key; sdocker policy check FILE
+lists every line where one is weaker than the default.`,
+		Args:      positional(cobra.MaximumNArgs(1)),
+		ValidArgs: defaults.PresetNames,
+		RunE: func(_ *cobra.Command, a []string) error {
+			if len(a) == 0 {
+				_, err := fmt.Fprintln(e.stdout, strings.Join(defaults.PresetNames, "\n"))
+				return err
+			}
+			b, err := defaults.Preset(a[0])
+			if err != nil {
+				return err
+			}
+			_, err = e.stdout.Write(b)
+			return err
+		},
 	}, &cobra.Command{
 		Use:   "default",
 		Short: "Print the embedded default policy",

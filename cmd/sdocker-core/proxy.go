@@ -101,7 +101,11 @@ func (o *proxyOptions) Run(c *cobra.Command, e env, globals []string) error {
 	if !tcp {
 		socketDir = filepath.Join(filepath.Dir(path), "sockets")
 	}
-	srv, closeLog, err := newProxyServer(e, inv, p, socketDir)
+	policed := "" // the policy's policed socket, which the CLI door gives containers too
+	if !tcp {
+		policed = p.Runtime.DockerSocket.Policed
+	}
+	srv, closeLog, err := newProxyServer(e, inv, p, socketDir, policed, o.group)
 	if err != nil {
 		return err
 	}
@@ -122,8 +126,9 @@ func (o *proxyOptions) Run(c *cobra.Command, e env, globals []string) error {
 }
 
 // newProxyServer makes the API door in front of the daemon the invocation names.
-// Containers whose image runtime.docker_socket.images names get a policed socket in socketDir.
-func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy, socketDir string) (*proxy.Server, func(), error) {
+// Containers whose image runtime.docker_socket.images names get a policed socket: policed where
+// given (made at start), else in socketDir.
+func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy, socketDir, policed, group string) (*proxy.Server, func(), error) {
 	ep, err := inv.Endpoint(e.getenv)
 	if err != nil {
 		return nil, nil, err
@@ -145,6 +150,7 @@ func newProxyServer(e env, inv *wrapper.Invocation, p *defaults.Policy, socketDi
 		opt.ResolvePath = wrapper.ResolveHostPath
 		opt.Host, opt.Homes, opt.Exists = wrapper.LocalHostFS(), wrapper.HostHomes(), wrapper.HostPathExists
 		opt.SocketDir = socketDir // the policed socket must be on the daemon's host
+		opt.PolicedSocket, opt.SocketGroup = policed, group
 		opt.DaemonSocket = strings.TrimPrefix(ep.Host, "unix://")
 	}
 	closeLog := func() {}
@@ -192,7 +198,7 @@ func runCompose(e env, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, closeLog, err := newProxyServer(e, inv, p, filepath.Join(dir, "sockets"))
+	srv, closeLog, err := newProxyServer(e, inv, p, filepath.Join(dir, "sockets"), "", "")
 	if err != nil {
 		return err
 	}

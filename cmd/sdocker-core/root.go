@@ -30,7 +30,7 @@ func newRoot(e env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(c, err.Error()) })
-	root.AddCommand(newAuditCmd(e), newAuthzCmd(e), newCompletionCmd(), newComposeCmd(e), newDaemonCmd(e), newDiagnoseCmd(e),
+	root.AddCommand(newAuditCmd(e), newAuthzCmd(e), newCICmd(e), newCompletionCmd(), newComposeCmd(e), newDaemonCmd(e), newDiagnoseCmd(e),
 		newExplainCmd(e), newPolicyCmd(e), newProxyCmd(e), newScanCmd(e), newTLSCmd(e), newVerifyCmd(e), newVersionCmd(e))
 	return root
 }

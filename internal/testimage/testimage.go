@@ -14,14 +14,29 @@ import (
 // Import builds the Go package pkg (e.g. "./testdata/ctr") statically in dir and imports it
 // into the daemon the docker CLI talks to as image tag, with /ctr as its entrypoint.
 func Import(pkg, dir, tag string) error {
+	return ImportProgram(Program{Pkg: pkg, Dir: dir, Tag: tag, Path: "ctr", Changes: []string{`ENTRYPOINT ["/ctr"]`}})
+}
+
+// Program is an image of one static Go program.
+type Program struct {
+	Pkg, Dir, Tag string
+	// Path is where the program lies in the image ("bin/ryuk").
+	Path string
+	// Changes are docker import --change lines (ENTRYPOINT, CMD, LABEL…).
+	Changes []string
+}
+
+// ImportProgram builds p.Pkg statically in p.Dir and imports it into the daemon the docker CLI
+// talks to as p.Tag, the program at p.Path, with p.Changes applied.
+func ImportProgram(p Program) error {
 	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
 		return fmt.Errorf("no docker daemon answers (%v: %s); start one with scripts/start-dockerd.sh", err, bytes.TrimSpace(out))
 	}
-	bin := filepath.Join(dir, "ctr")
-	build := exec.Command("go", "build", "-o", bin, pkg)
+	bin := filepath.Join(p.Dir, filepath.Base(p.Path))
+	build := exec.Command("go", "build", "-o", bin, p.Pkg)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the test program: %v\n%s", err, out)
+		return fmt.Errorf("building the test program %s: %v\n%s", p.Pkg, err, out)
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
@@ -29,7 +44,12 @@ func Import(pkg, dir, tag string) error {
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "ctr", Mode: 0o755, Size: int64(len(data))}); err != nil {
+	if dir := filepath.Dir(p.Path); dir != "." {
+		if err := tw.WriteHeader(&tar.Header{Name: dir + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+			return err
+		}
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: p.Path, Mode: 0o755, Size: int64(len(data))}); err != nil {
 		return err
 	}
 	if _, err := tw.Write(data); err != nil {
@@ -38,10 +58,14 @@ func Import(pkg, dir, tag string) error {
 	if err := tw.Close(); err != nil {
 		return err
 	}
-	imp := exec.Command("docker", "import", "--change", `ENTRYPOINT ["/ctr"]`, "-", tag)
+	args := []string{"import"}
+	for _, c := range p.Changes {
+		args = append(args, "--change", c)
+	}
+	imp := exec.Command("docker", append(args, "-", p.Tag)...)
 	imp.Stdin = &buf
 	if out, err := imp.CombinedOutput(); err != nil {
-		return fmt.Errorf("importing the test image: %v\n%s", err, out)
+		return fmt.Errorf("importing the test image %s: %v\n%s", p.Tag, err, out)
 	}
 	return nil
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # What docker-library/postgres's docker-entrypoint.sh does to set itself up: as root, create the
 # data and socket directories, give them to postgres (find ! -user postgres -exec chown), set
-# their modes, then re-exec itself as postgres with gosu; as postgres, initdb on first start.
+# their modes, then re-exec itself as postgres with gosu; as postgres, initdb on first start,
+# listening on every address of the container as the official image's configuration does.
 set -e
 export PGDATA="${PGDATA:-/var/lib/postgresql/data}" PATH="/usr/lib/postgresql/15/bin:$PATH"
 if [ "$(id -u)" = 0 ]; then
@@ -14,5 +15,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	initdb --username=postgres --auth=trust -D "$PGDATA" >/dev/null
+	# The official image's sample configuration listens on every address of the container.
+	echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
 fi
 exec "$@"

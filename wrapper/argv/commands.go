@@ -51,6 +51,29 @@ var volumeCreateFlags = []Flag{
 	v("type", "", "string"),
 }
 
+// networkCreateFlags are docker network create's (docker CLI 28): the driver and its options
+// can put containers on the host's own network segment.
+var networkCreateFlags = []Flag{
+	b("attachable", ""),
+	l("aux-address", "", "map"),
+	v("config-from", "", "string"),
+	b("config-only", ""),
+	v("driver", "d", "string"),
+	l("gateway", "", "strings"),
+	b("help", "h"),
+	b("ingress", ""),
+	b("internal", ""),
+	l("ip-range", "", "strings"),
+	v("ipam-driver", "", "string"),
+	l("ipam-opt", "", "map"),
+	b("ipv4", ""),
+	b("ipv6", ""),
+	l("label", "", "list"),
+	l("opt", "o", "map"),
+	v("scope", "", "string"),
+	l("subnet", "", "strings"),
+}
+
 var networkConnectFlags = []Flag{
 	l("alias", "", "strings"),
 	l("driver-opt", "", "strings"),
@@ -308,7 +331,7 @@ var buildFlags = []Flag{
 
 // moreFlags are the tables of commands.go by the Invocation's Command.
 var moreFlags = map[string][]Flag{
-	"start": startFlags, "restart": restartFlags, "network connect": networkConnectFlags, "build": anyBuildFlags(),
+	"start": startFlags, "restart": restartFlags, "network connect": networkConnectFlags, "network create": networkCreateFlags, "build": anyBuildFlags(),
 	"volume create": volumeCreateFlags, "cp": cpFlags,
 	"plugin install": pluginInstallFlags, "plugin create": pluginCreateFlags, "plugin enable": pluginEnableFlags,
 	"plugin set": pluginSetFlags, "plugin upgrade": pluginUpgradeFlags,

@@ -94,6 +94,7 @@ func TestTablesMatchInstalledDocker(t *testing.T) {
 		{[]string{"restart"}, CommandFlags("restart")},
 		{[]string{"container", "restart"}, CommandFlags("restart")},
 		{[]string{"network", "connect"}, CommandFlags("network connect")},
+		{[]string{"network", "create"}, CommandFlags("network create")},
 		{[]string{"volume", "create"}, CommandFlags("volume create")},
 		{[]string{"cp"}, CommandFlags("cp")},
 		{[]string{"container", "cp"}, CommandFlags("cp")},

@@ -57,6 +57,7 @@ var decided = map[string]string{
 	"start": "start", "container start": "start",
 	"restart": "restart", "container restart": "restart",
 	"network connect": "network connect",
+	"network create":  "network create",
 	"volume create":   "volume create",
 	"cp":              "cp", "container cp": "cp",
 	"build": "build", "builder build": "build", "image build": "build",

@@ -5,7 +5,7 @@ package argv
 // (`sdocker -D version` is docker's). `completion` is sdocker's: its scripts complete sdocker's
 // verbs and hand every other word to docker's own completion. `compose` is sdocker's: it runs
 // docker compose behind a private proxy that decides every service.
-var Verbs = []string{"audit", "authz", "completion", "compose", "daemon", "diagnose", "explain", "policy", "proxy", "scan", "tls", "verify", "version"}
+var Verbs = []string{"audit", "authz", "ci", "completion", "compose", "daemon", "diagnose", "explain", "policy", "proxy", "scan", "tls", "verify", "version"}
 
 // IsVerb reports whether name is one of sdocker's own verbs.
 func IsVerb(name string) bool {

@@ -9,6 +9,11 @@
 //	                  echo each line read, exit at "exit"
 //	ctr api METHOD PATH [BODY]
 //	                  ask the Engine API on /var/run/docker.sock; print the status and the body
+//	ctr write FILE TEXT
+//	                  write TEXT to FILE (making its directories); exit 1 if it cannot
+//	ctr read FILE     print FILE; exit 1 if it cannot
+//	ctr dial ADDR     connect to the TCP address ADDR, retrying for 30 s; exit 1 if it cannot
+//	ctr CMD… -- CMD…  run one command after the other, stopping at the first that fails
 package main
 
 import (
@@ -20,6 +25,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +39,20 @@ func main() {
 	if len(os.Args) < 2 {
 		return
 	}
+	args := os.Args[1:]
+	for {
+		i := slices.Index(args, "--")
+		if i < 0 {
+			run(append([]string{os.Args[0]}, args...))
+			return
+		}
+		run(append([]string{os.Args[0]}, args[:i]...))
+		args = args[i+1:]
+	}
+}
+
+func run(args []string) {
+	os.Args = args
 	switch os.Args[1] {
 	case "cat":
 		io.Copy(os.Stdout, os.Stdin)
@@ -60,6 +81,37 @@ func main() {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		fmt.Printf("%d %s\n", resp.StatusCode, b)
+	case "write":
+		if err := os.MkdirAll(filepath.Dir(os.Args[2]), 0o755); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		if err := os.WriteFile(os.Args[2], []byte(os.Args[3]), 0o644); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+	case "read":
+		b, err := os.ReadFile(os.Args[2])
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println(string(b))
+	case "dial":
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			c, err := net.DialTimeout("tcp", os.Args[2], time.Second)
+			if err == nil {
+				c.Close()
+				fmt.Println("reached", os.Args[2])
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Println(err)
+				os.Exit(1)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	case "tty":
 		size := func() {
 			w, h, err := term.GetSize(0)

@@ -1,8 +1,10 @@
-// Command testcontainers drives testcontainers-go (with Ryuk disabled: its image is on Docker
-// Hub) against DOCKER_HOST, for the proxy's tests: a container started the Testcontainers way,
-// and a privileged one, which the proxy must refuse. It prints one JSON object.
+// Command testcontainers drives testcontainers-go against DOCKER_HOST, for the proxy's tests: a
+// container started the Testcontainers way, and a privileged one, which the proxy must refuse.
+// It prints one JSON object.
 //
-//	go run . IMAGE LABEL=VALUE
+//	go run . IMAGE LABEL=VALUE          (Ryuk disabled)
+//	go run . reaped IMAGE LABEL=VALUE   (Ryuk enabled: start one container, leave it to Ryuk)
+//	go run . reaper-image               (print the image of Ryuk it asks for)
 package main
 
 import (
@@ -17,6 +19,14 @@ import (
 )
 
 func main() {
+	if os.Args[1] == "reaper-image" {
+		fmt.Println(testcontainers.ReaperDefaultImage) // the image testcontainers-go asks for
+		return
+	}
+	if os.Args[1] == "reaped" {
+		reaped(os.Args[2], os.Args[3])
+		return
+	}
 	image, label := os.Args[1], os.Args[2]
 	k, v, _ := strings.Cut(label, "=")
 	ctx := context.Background()
@@ -46,6 +56,25 @@ func main() {
 		out["privileged"] = err.Error()
 	} else {
 		out["privileged"] = "started"
+	}
+	b, _ := json.Marshal(out)
+	fmt.Println(string(b))
+}
+
+// reaped starts a container with Ryuk enabled and exits without terminating it: Ryuk is to
+// remove it once this program's connection to it is gone. It prints the container's ID.
+func reaped(image, label string) {
+	k, v, _ := strings.Cut(label, "=")
+	ctx := context.Background()
+	out := map[string]any{}
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{Image: image, Cmd: []string{"sleep"}, Labels: map[string]string{k: v}},
+		Started:          true,
+	})
+	if err != nil {
+		out["start"] = err.Error()
+	} else {
+		out["id"] = c.GetContainerID()
 	}
 	b, _ := json.Marshal(out)
 	fmt.Println(string(b))

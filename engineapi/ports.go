@@ -1,0 +1,53 @@
+package engineapi
+
+import (
+	"slices"
+
+	"github.com/moby/moby/api/types/container"
+
+	"sdocker/defaults"
+)
+
+// Ports reads the published ports of a create body or an inspected container (PortBindings,
+// each binding with the From that names its port), PublishAllPorts, and the container's own
+// exposed ports, in a stable order.
+func Ports(cfg *container.Config, hc *container.HostConfig) ([]defaults.Port, *defaults.Val[bool], []string) {
+	var ports []defaults.Port
+	keys := make([]string, 0, len(hc.PortBindings))
+	for p := range hc.PortBindings {
+		keys = append(keys, string(p.String()))
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for p, bs := range hc.PortBindings {
+			if p.String() != k {
+				continue
+			}
+			for _, b := range bs {
+				ip := ""
+				if b.HostIP.IsValid() {
+					ip = DaemonHostIP(b.HostIP.String()) // with a zone: every address, to dockerd
+				}
+				ports = append(ports, defaults.Port{ContainerPort: k, HostIP: ip, HostPort: b.HostPort, From: PortBindingsFrom(k)})
+			}
+		}
+	}
+	var all *defaults.Val[bool]
+	if hc.PublishAllPorts {
+		all = &defaults.Val[bool]{Value: true, From: PublishAllFrom}
+	}
+	var exposed []string
+	if cfg != nil {
+		for p := range cfg.ExposedPorts {
+			exposed = append(exposed, p.String())
+		}
+		slices.Sort(exposed)
+	}
+	return ports, all, exposed
+}
+
+// PublishAllFrom is the From of HostConfig.PublishAllPorts.
+const PublishAllFrom = "HostConfig.PublishAllPorts=true"
+
+// PortBindingsFrom is the From of the bindings of one container port.
+func PortBindingsFrom(port string) string { return "HostConfig.PortBindings[" + port + "]" }

@@ -1,0 +1,4 @@
+// Command ctr is the plan tests' image: it does nothing.
+package main
+
+func main() {}
