@@ -106,6 +106,15 @@ func startDaemon(t testing.TB, config map[string]any, tcp bool, extra ...string)
 				syscall.Kill(n, syscall.SIGTERM)
 			}
 		}
+		// With live-restore the containers' shims outlive the daemon, each holding its container
+		// and the network bridge it is on (an address pool each): stop them too.
+		if out, err := exec.Command("pgrep", "-f", "containerd-shim.* -address "+filepath.Join(dir, "x")+"/").Output(); err == nil {
+			for _, f := range strings.Fields(string(out)) {
+				if n, err := strconv.Atoi(f); err == nil {
+					syscall.Kill(n, syscall.SIGKILL)
+				}
+			}
+		}
 		unmountUnder(dir)
 		if err := os.RemoveAll(dir); err != nil {
 			t.Logf("removing %s: %v", dir, err)
