@@ -194,44 +194,38 @@ func PluginConfigPrivileges(cfg plugin.Config, settings *plugin.Settings) []defa
 // its driver and options, judged as a mount is (a local volume that binds or mounts the host is
 // the host by another name), so that no such volume exists for a later run or create to use.
 func VolumeCreateRequest(inv *Invocation) defaults.Request {
-	m := defaults.Mount{Type: "volume", Driver: "local", From: "docker " + Quote(inv.Argv)}
-	if len(inv.Args) > 0 {
-		m.Source = inv.Args[0]
-	}
-	for _, o := range inv.Flags {
-		switch o.Flag.Canonical() {
-		case "driver":
-			m.Driver = o.Value
-		case "opt":
-			k, v, _ := strings.Cut(o.Value, "=")
-			if m.Options == nil {
-				m.Options = map[string]string{}
-			}
-			m.Options[k] = v
-		}
-	}
+	m := defaults.Mount{Type: "volume", From: "docker " + Quote(inv.Argv)}
+	m.Source, m.Driver, m.Options = driverCreate(inv, "local")
 	return defaults.Request{Kind: defaults.KindVolume, Mounts: []defaults.Mount{m}}
 }
 
 // NetworkCreateRequest describes docker network create: the network's driver and options.
 func NetworkCreateRequest(inv *Invocation) defaults.Request {
-	n := &defaults.NetworkSpec{Driver: "bridge", From: "docker " + Quote(inv.Argv)}
+	n := &defaults.NetworkSpec{From: "docker " + Quote(inv.Argv)}
+	n.Name, n.Driver, n.Options = driverCreate(inv, "bridge")
+	return defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: n}
+}
+
+// driverCreate reads `volume create` and `network create` alike: the name, --driver (the
+// default where not given) and each --opt KEY=VALUE.
+func driverCreate(inv *Invocation, driver string) (name, drv string, opts map[string]string) {
 	if len(inv.Args) > 0 {
-		n.Name = inv.Args[0]
+		name = inv.Args[0]
 	}
+	drv = driver
 	for _, o := range inv.Flags {
 		switch o.Flag.Canonical() {
 		case "driver":
-			n.Driver = o.Value
+			drv = o.Value
 		case "opt":
 			k, v, _ := strings.Cut(o.Value, "=")
-			if n.Options == nil {
-				n.Options = map[string]string{}
+			if opts == nil {
+				opts = map[string]string{}
 			}
-			n.Options[k] = v
+			opts[k] = v
 		}
 	}
-	return defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: n}
+	return name, drv, opts
 }
 
 // CopyContainer is the container a docker cp copies to or from (CONTAINER:PATH, as docker reads

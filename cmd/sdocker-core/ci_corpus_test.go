@@ -281,20 +281,7 @@ func TestCICorpusAttribution(t *testing.T) {
 			continue
 		}
 		t.Run(e.file+"/"+e.name, func(t *testing.T) {
-			inv, err := wrapper.Parse(e.argv)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			env := map[string]string{}
-			for _, kv := range e.env {
-				k, v, _ := strings.Cut(kv, "=")
-				env[k] = v
-			}
-			a := defaults.AttributeRunner(wrapper.RunnerInput(inv, req, func(k string) string { return env[k] }))
+			req, a := attributed(t, e)
 			if string(a.Runner) != e.runner && !(e.runner == "none" && a.Runner == "") {
 				t.Fatalf("runner %q (evidence %q), want %s", a.Runner, a.Evidence, e.runner)
 			}
@@ -384,20 +371,7 @@ func TestCIRunnerHintsGolden(t *testing.T) {
 		default:
 			continue
 		}
-		inv, err := wrapper.Parse(e.argv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		env := map[string]string{}
-		for _, kv := range e.env {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-		a := defaults.AttributeRunner(wrapper.RunnerInput(inv, req, func(k string) string { return env[k] }))
+		req, a := attributed(t, e)
 		preset := presetPolicy(t, corpusRunnerOf(e))
 		facts := defaults.AssumedFacts()
 		facts.PolicedSocket = preset.Runtime.DockerSocket.Policed
@@ -411,4 +385,24 @@ func TestCIRunnerHintsGolden(t *testing.T) {
 		out.WriteString("\n")
 	}
 	golden.Check(t, "testdata/ci/hints.golden", []byte(out.String()))
+}
+
+// attributed reads a corpus entry as the CLI door does and names the runner it comes from, with
+// the entry's environment.
+func attributed(t *testing.T, e ciEntry) (defaults.Request, defaults.Attribution) {
+	t.Helper()
+	inv, err := wrapper.Parse(e.argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := wrapper.Request(inv, wrapper.RequestInput{Cwd: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, kv := range e.env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return req, defaults.AttributeRunner(wrapper.RunnerInput(inv, req, func(k string) string { return env[k] }))
 }
