@@ -146,7 +146,8 @@ func (s *Server) judgeExec(ctx context.Context, rt route, b []byte) (judged, err
 	return judged{d: defaults.Decide(s.input(req, defaults.AssumedFacts())), image: req.Image, body: b}, nil
 }
 
-// judgeUpdate refuses limits beyond the policy's maxima (and unlimited ones) on update.
+// judgeUpdate refuses limits beyond the policy's maxima (and unlimited ones) on update, and a
+// restart policy beside a host source anyone but root could swap.
 func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, error) {
 	var uc container.UpdateConfig
 	if err := decodeStrict(b, &uc); err != nil {
@@ -176,6 +177,18 @@ func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, e
 	req.Image = img
 	if req, err = wrapper.WithCurrentLimits(ctx, s.opt.Daemon, req, rt.name); err != nil {
 		return judged{}, err
+	}
+	// A restart policy lets the daemon mount the container's sources again on its own, with no
+	// client in the loop: who but root could swap them counts, as at sdocker update --restart.
+	if n := string(uc.RestartPolicy.Name); n != "" && n != "no" {
+		req.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
+		var swap func(string) (string, error) // another host: every source counts as swappable
+		if s.opt.Host.Identify != nil {
+			swap = wrapper.Swappable
+		}
+		if req, err = wrapper.WithContainerMounts(ctx, s.opt.Daemon, req, rt.name, swap); err != nil {
+			return judged{}, err
+		}
 	}
 	return judged{d: defaults.Decide(s.input(req, defaults.AssumedFacts())), image: img, body: b}, nil
 }

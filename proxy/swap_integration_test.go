@@ -56,3 +56,61 @@ func TestSwappableSourcesThroughProxy(t *testing.T) {
 		})
 	}
 }
+
+// An update that gives a container a restart policy lets the daemon mount its sources again on
+// its own, with no client to check them: refused beside a source anyone but root can swap, as
+// sdocker update --restart is, whoever created the container.
+func TestRestartPolicyByUpdateThroughProxy(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
+	}
+	px := startProxyWith(t, "", func(o *proxy.Options) { o.Host = wrapper.LocalHostFS() })
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(base, "theirs")
+	mine := filepath.Join(base, "mine")
+	for _, d := range []string{theirs + "/data", mine + "/data"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		source string
+		update []string
+		ok     bool
+		says   string
+	}{
+		{"a restart policy beside another user's directory", theirs + "/data", []string{"--restart", "always"}, false, "owned by uid 4242"},
+		{"on-failure beside another user's directory", theirs + "/data", []string{"--restart", "on-failure:3"}, false, "owned by uid 4242"},
+		{"a restart policy beside root's directory", mine + "/data", []string{"--restart", "unless-stopped"}, true, ""},
+		{"no restart policy beside another user's directory", theirs + "/data", []string{"--restart", "no"}, true, ""},
+		{"limits beside another user's directory", theirs + "/data", []string{"--cpus", "0.5"}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Made on the daemon's own socket: a container another door (or another user) made.
+			c := docker(t, "", "", "create", "--label", runLabel, "--network", "none", "-v", tc.source+":/x", image)
+			if c.code != 0 {
+				t.Fatalf("creating on the daemon: %s", c.stderr)
+			}
+			id := strings.TrimSpace(c.stdout)
+			defer docker(t, "", "", "rm", "-f", id)
+			r := docker(t, px.host(), "", append(append([]string{"update"}, tc.update...), id)...)
+			if (r.code == 0) != tc.ok {
+				t.Errorf("exit %d, want ok=%v: %s", r.code, tc.ok, r.stderr)
+			}
+			if tc.says != "" && !strings.Contains(r.stderr, tc.says) {
+				t.Errorf("the refusal does not say who could swap it: %s", r.stderr)
+			}
+			policy := inspect(t, id)["HostConfig"].(map[string]any)["RestartPolicy"].(map[string]any)["Name"]
+			if !tc.ok && policy != "" && policy != "no" {
+				t.Errorf("the daemon holds restart policy %v", policy)
+			}
+		})
+	}
+}
