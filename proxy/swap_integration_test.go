@@ -114,3 +114,55 @@ func TestRestartPolicyByUpdateThroughProxy(t *testing.T) {
 		})
 	}
 }
+
+// The directory beside --listen where the proxy makes its policed socket is no exemption from
+// the start re-check: a bind below it that is not the proxy's socket is judged as any other, and
+// so is the socket's own name where someone other than root could change what it names (a
+// sockets directory another user made before the proxy did, beside a socket in /tmp).
+func TestSocketDirIsNoStartExemption(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
+	}
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sockets := filepath.Join(base, "sockets")
+	if err := os.MkdirAll(sockets, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(sockets, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	px := startProxyWith(t, "", func(o *proxy.Options) { o.Host, o.SocketDir = wrapper.LocalHostFS(), sockets })
+	for _, tc := range []struct {
+		name, source string
+	}{
+		{"a directory swapped for a link to /etc", filepath.Join(sockets, "d")},
+		{"the socket's name swapped for a link to /etc", filepath.Join(sockets, "docker.sock")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.MkdirAll(tc.source, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			c := docker(t, "", "", "create", "--label", runLabel, "--network", "none", "-v", tc.source+":/x:ro", image, "read", "/x/hostname")
+			if c.code != 0 {
+				t.Fatalf("creating on the daemon: %s", c.stderr)
+			}
+			id := strings.TrimSpace(c.stdout)
+			defer docker(t, "", "", "rm", "-f", id)
+			// What another user can do in a directory of theirs once the container exists.
+			if err := os.Remove(tc.source); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("/etc", tc.source); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(tc.source)
+			r := docker(t, px.host(), "", "start", "-a", id)
+			if r.code == 0 {
+				t.Errorf("the start was let through, and the daemon mounted the host's /etc: %q", r.stdout)
+			}
+		})
+	}
+}
