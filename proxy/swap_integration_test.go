@@ -1,6 +1,8 @@
 package proxy_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,4 +167,82 @@ func TestSocketDirIsNoStartExemption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// renamingDaemon renames containers right after the proxy has inspected one by name: what a
+// client racing the proxy's check with docker rename does, made certain.
+type renamingDaemon struct {
+	proxy.Daemon
+	name string
+	swap func()
+	done bool
+}
+
+func (d *renamingDaemon) Get(ctx context.Context, path string, out any) error {
+	err := d.Daemon.Get(ctx, path, out)
+	if !d.done && path == "/containers/"+d.name+"/json" {
+		d.done = true
+		d.swap()
+	}
+	return err
+}
+
+// A start, restart or copy names its container by a name, which can be given to another
+// container between the proxy's check and the daemon's act: the request goes on for the
+// container that was judged, by its ID.
+func TestRenamedBetweenCheckAndStart(t *testing.T) {
+	requireDaemon(t)
+	for _, tc := range []struct {
+		name string
+		args func(benign string) []string
+	}{
+		{"start", func(c string) []string { return []string{"start", c} }},
+		{"restart", func(c string) []string { return []string{"restart", "-t", "0", c} }},
+		{"cp", func(c string) []string { return []string{"cp", c + ":/x/hostname", "-"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			suffix := strings.TrimPrefix(runLabel, "sdocker-proxy-it=") + "-" + tc.name
+			benign, evil := "benign-"+suffix, "evil-"+suffix
+			if r := docker(t, "", "", "create", "--label", runLabel, "--network", "none", "--name", benign, "-v", t.TempDir()+":/x:ro", image, "read", "/x/hostname"); r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			defer docker(t, "", "", "rm", "-f", benign)
+			// Made on the daemon's own socket: one the proxy refuses to start.
+			if r := docker(t, "", "", "create", "--label", runLabel, "--network", "none", "--name", evil, "-v", "/etc:/x:ro", image, "read", "/x/hostname"); r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			defer docker(t, "", "", "rm", "-f", evil)
+			if r := docker(t, startProxyWith(t, "", func(o *proxy.Options) { o.Host = wrapper.LocalHostFS() }).host(), "", tc.args(evil)...); r.code == 0 {
+				t.Fatalf("%s %s through the proxy was let through", tc.name, evil)
+			}
+			rd := &renamingDaemon{name: benign, swap: func() {
+				for _, mv := range [][2]string{{benign, benign + "-was"}, {evil, benign}, {benign + "-was", evil}} {
+					if r := docker(t, "", "", "rename", mv[0], mv[1]); r.code != 0 {
+						t.Errorf("rename: %s", r.stderr)
+					}
+				}
+			}}
+			px := startProxyWith(t, "", func(o *proxy.Options) { o.Host, rd.Daemon, o.Daemon = wrapper.LocalHostFS(), o.Daemon, rd })
+			r := docker(t, px.host(), "", tc.args(benign)...)
+			if !rd.done {
+				t.Fatal("the proxy did not inspect the container by its name")
+			}
+			held := inspect(t, benign) // the container that now has the name: the evil one
+			if started := held["State"].(map[string]any)["StartedAt"]; !strings.HasPrefix(fmt.Sprint(started), "0001-") {
+				t.Errorf("the daemon started the container that took the name, which binds /etc (started %v): exit %d %q", started, r.code, r.stdout)
+			}
+			if tc.name == "cp" && strings.Contains(r.stdout, mustRead(t, "/etc/hostname")) {
+				t.Errorf("the daemon copied out of the host's /etc: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }
