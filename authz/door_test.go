@@ -285,3 +285,46 @@ func TestCreateChecksTheImage(t *testing.T) {
 		t.Error("a create under a signature rule allowed with no image checker")
 	}
 }
+
+// A start, restart or copy makes the daemon mount the container's binds as they resolve now:
+// a source that names a denied path by then (swapped for a link to /etc since its create, or
+// stored so by a create the door did not see) is denied, as the CLI and API doors deny it.
+func TestMountsJudgedAgainWhenTheDaemonMounts(t *testing.T) {
+	containers := map[string]string{
+		"/containers/swapped/json": `{"Name":"/swapped","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":"/etc","Destination":"/x","RW":true}]}`,
+		"/containers/plain/json":   `{"Name":"/plain","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":"/srv/data","Destination":"/x","RW":true}]}`,
+	}
+	daemon := fakeDaemon{get: func(path string, out any) error {
+		body, ok := containers[path]
+		if !ok {
+			return wrapper.ErrNotFound
+		}
+		return json.Unmarshal([]byte(body), out)
+	}}
+	for _, tc := range []struct {
+		name string
+		req  authz.Request
+		want string // "" allowed, else a fragment of the denial
+	}{
+		{"start of a container whose bind names /etc", post("/v1.41/containers/swapped/start", ""), "rule mounts"},
+		{"restart of it", post("/v1.41/containers/swapped/restart?t=0", ""), "rule mounts"},
+		{"copy into it", authz.Request{RequestMethod: "PUT", RequestURI: "/v1.41/containers/swapped/archive?path=/x"}, "rule mounts"},
+		{"copy out of it", authz.Request{RequestMethod: "GET", RequestURI: "/v1.41/containers/swapped/archive?path=/x/shadow"}, "rule mounts"},
+		{"stat in it", authz.Request{RequestMethod: "HEAD", RequestURI: "/v1.41/containers/swapped/archive?path=/x"}, "rule mounts"},
+		{"start of a container with a plain bind", post("/v1.41/containers/plain/start", ""), ""},
+		{"copy into it", authz.Request{RequestMethod: "PUT", RequestURI: "/v1.41/containers/plain/archive?path=/x"}, ""},
+		{"start of a container the daemon does not know", post("/v1.41/containers/gone/start", ""), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := door(t, authz.Options{Daemon: daemon}).AuthZReq(context.Background(), tc.req)
+			switch {
+			case tc.want == "" && !resp.Allow:
+				t.Fatalf("denied: %s", resp.Msg)
+			case tc.want != "" && resp.Allow:
+				t.Fatalf("allowed, want a denial saying %q", tc.want)
+			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
+				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
+			}
+		})
+	}
+}
