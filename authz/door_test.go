@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -317,6 +319,62 @@ func TestMountsJudgedAgainWhenTheDaemonMounts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := door(t, authz.Options{Daemon: daemon}).AuthZReq(context.Background(), tc.req)
+			switch {
+			case tc.want == "" && !resp.Allow:
+				t.Fatalf("denied: %s", resp.Msg)
+			case tc.want != "" && resp.Allow:
+				t.Fatalf("allowed, want a denial saying %q", tc.want)
+			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
+				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
+			}
+		})
+	}
+}
+
+// With a restart policy the daemon mounts a container's sources again on its own, after a
+// crash or at its own start, with no request for the door to judge: a source anyone but root
+// could swap for a link meanwhile is denied beside one, at create and at update.
+func TestRestartPolicyBesideASwappableSource(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
+	}
+	base := t.TempDir()
+	theirs, mine := filepath.Join(base, "theirs"), filepath.Join(base, "mine")
+	for _, d := range []string{theirs + "/data", mine + "/data"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	withBind := func(src, restart string) string {
+		return strings.Replace(hardened, `"NetworkMode"`, fmt.Sprintf(`"Binds":[%q],"RestartPolicy":{"Name":%q},"NetworkMode"`, src+":/x", restart), 1)
+	}
+	daemon := fakeDaemon{get: func(path string, out any) error {
+		switch path {
+		case "/containers/c-theirs/json":
+			return json.Unmarshal([]byte(`{"Name":"/c-theirs","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":`+fmt.Sprintf("%q", theirs+"/data")+`,"Destination":"/x","RW":true}]}`), out)
+		case "/containers/c-theirs/json?size=false", "/containers/c-mine/json?size=false":
+			return json.Unmarshal([]byte(`{"HostConfig":{}}`), out)
+		case "/containers/c-mine/json":
+			return json.Unmarshal([]byte(`{"Name":"/c-mine","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":`+fmt.Sprintf("%q", mine+"/data")+`,"Destination":"/x","RW":true}]}`), out)
+		}
+		return wrapper.ErrNotFound
+	}}
+	for _, tc := range []struct {
+		name string
+		req  authz.Request
+		want string
+	}{
+		{"create with a restart policy beside another user's directory", post("/v1.41/containers/create", withBind(theirs+"/data", "always")), "rule swappable-mounts"},
+		{"create with a restart policy beside root's directory", post("/v1.41/containers/create", withBind(mine+"/data", "unless-stopped")), ""},
+		{"create without one beside another user's directory", post("/v1.41/containers/create", withBind(theirs+"/data", "no")), ""},
+		{"update to a restart policy beside another user's directory", post("/v1.41/containers/c-theirs/update", `{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}`), "rule swappable-mounts"},
+		{"update to a restart policy beside root's directory", post("/v1.41/containers/c-mine/update", `{"RestartPolicy":{"Name":"always"}}`), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := door(t, authz.Options{Daemon: daemon, Local: true}).AuthZReq(context.Background(), tc.req)
 			switch {
 			case tc.want == "" && !resp.Allow:
 				t.Fatalf("denied: %s", resp.Msg)

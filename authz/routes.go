@@ -98,7 +98,11 @@ func (d *Door) create(ctx context.Context, c *Call) *Denial {
 	if err != nil {
 		return deny("body", "sdocker: refused %s %s (rule body): its JSON body cannot be read (%v); to allow it, send a valid body", c.Req.RequestMethod, c.Path, err)
 	}
-	dec, err := d.decide(ctx, engineapi.CreateRequest(cfg, hc, nc))
+	r := engineapi.CreateRequest(cfg, hc, nc)
+	if err := d.markRestartable(r.RestartPolicy, r.Mounts); err != nil {
+		return d.verdict(c, defaults.Decision{}, err)
+	}
+	dec, err := d.decide(ctx, r)
 	if den := d.verdict(c, dec, err); den != nil {
 		return den
 	}
@@ -138,6 +142,12 @@ func (d *Door) update(ctx context.Context, c *Call) *Denial {
 	if err != nil {
 		return d.verdict(c, defaults.Decision{}, err)
 	}
+	if n := string(body.RestartPolicy.Name); n != "" && n != "no" {
+		r.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
+		if r, err = wrapper.WithContainerMounts(ctx, d.o.Daemon, r, c.Match[1], d.swappable()); err != nil {
+			return d.verdict(c, defaults.Decision{}, err)
+		}
+	}
 	dec, err := d.decide(ctx, r)
 	return d.verdict(c, dec, err)
 }
@@ -175,6 +185,26 @@ func (d *Door) start(ctx context.Context, c *Call) *Denial {
 	}
 	return deny("body", "sdocker: refused %s %s (rule body): a HostConfig given on start (API %s) is not judged by the policy; "+
 		"to allow it, create the container with its settings and start it without a body", c.Req.RequestMethod, c.Path, c.Version)
+}
+
+// markRestartable marks, beside a restart policy, the host sources someone other than root
+// could swap for a link: the daemon mounts them again on its own (after a crash, at its own
+// start), with no request for the door to judge. Without one, nothing is marked: dockerd does
+// not say who the client is, so its own directories cannot be told from another user's.
+func (d *Door) markRestartable(rp *defaults.Val[string], mounts []defaults.Mount) error {
+	if rp == nil || rp.Value == "" || rp.Value == "no" {
+		return nil
+	}
+	return wrapper.MarkSwappable(mounts, d.swappable())
+}
+
+// swappable walks host paths where the daemon shares this host; nil for another host, where
+// every host source counts as swappable.
+func (d *Door) swappable() func(string) (string, error) {
+	if d.o.Local {
+		return wrapper.Swappable
+	}
+	return nil
 }
 
 // remount judges what the daemon will mount for a start, restart or copy: the container's binds
