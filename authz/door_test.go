@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +285,104 @@ func TestCreateChecksTheImage(t *testing.T) {
 	}
 	if r := door(t, authz.Options{Policy: p}).AuthZReq(context.Background(), post("/containers/create", body("reg.example/team/app:1"))); r.Allow {
 		t.Error("a create under a signature rule allowed with no image checker")
+	}
+}
+
+// A start, restart or copy makes the daemon mount the container's binds as they resolve now:
+// a source that names a denied path by then (swapped for a link to /etc since its create, or
+// stored so by a create the door did not see) is denied, as the CLI and API doors deny it.
+func TestMountsJudgedAgainWhenTheDaemonMounts(t *testing.T) {
+	containers := map[string]string{
+		"/containers/swapped/json": `{"Name":"/swapped","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":"/etc","Destination":"/x","RW":true}]}`,
+		"/containers/plain/json":   `{"Name":"/plain","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":"/srv/data","Destination":"/x","RW":true}]}`,
+	}
+	daemon := fakeDaemon{get: func(path string, out any) error {
+		body, ok := containers[path]
+		if !ok {
+			return wrapper.ErrNotFound
+		}
+		return json.Unmarshal([]byte(body), out)
+	}}
+	for _, tc := range []struct {
+		name string
+		req  authz.Request
+		want string // "" allowed, else a fragment of the denial
+	}{
+		{"start of a container whose bind names /etc", post("/v1.41/containers/swapped/start", ""), "rule mounts"},
+		{"restart of it", post("/v1.41/containers/swapped/restart?t=0", ""), "rule mounts"},
+		{"copy into it", authz.Request{RequestMethod: "PUT", RequestURI: "/v1.41/containers/swapped/archive?path=/x"}, "rule mounts"},
+		{"copy out of it", authz.Request{RequestMethod: "GET", RequestURI: "/v1.41/containers/swapped/archive?path=/x/shadow"}, "rule mounts"},
+		{"stat in it", authz.Request{RequestMethod: "HEAD", RequestURI: "/v1.41/containers/swapped/archive?path=/x"}, "rule mounts"},
+		{"start of a container with a plain bind", post("/v1.41/containers/plain/start", ""), ""},
+		{"copy into it", authz.Request{RequestMethod: "PUT", RequestURI: "/v1.41/containers/plain/archive?path=/x"}, ""},
+		{"start of a container the daemon does not know", post("/v1.41/containers/gone/start", ""), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := door(t, authz.Options{Daemon: daemon}).AuthZReq(context.Background(), tc.req)
+			switch {
+			case tc.want == "" && !resp.Allow:
+				t.Fatalf("denied: %s", resp.Msg)
+			case tc.want != "" && resp.Allow:
+				t.Fatalf("allowed, want a denial saying %q", tc.want)
+			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
+				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
+			}
+		})
+	}
+}
+
+// With a restart policy the daemon mounts a container's sources again on its own, after a
+// crash or at its own start, with no request for the door to judge: a source anyone but root
+// could swap for a link meanwhile is denied beside one, at create and at update.
+func TestRestartPolicyBesideASwappableSource(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
+	}
+	base := t.TempDir()
+	theirs, mine := filepath.Join(base, "theirs"), filepath.Join(base, "mine")
+	for _, d := range []string{theirs + "/data", mine + "/data"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	withBind := func(src, restart string) string {
+		return strings.Replace(hardened, `"NetworkMode"`, fmt.Sprintf(`"Binds":[%q],"RestartPolicy":{"Name":%q},"NetworkMode"`, src+":/x", restart), 1)
+	}
+	daemon := fakeDaemon{get: func(path string, out any) error {
+		switch path {
+		case "/containers/c-theirs/json":
+			return json.Unmarshal([]byte(`{"Name":"/c-theirs","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":`+fmt.Sprintf("%q", theirs+"/data")+`,"Destination":"/x","RW":true}]}`), out)
+		case "/containers/c-theirs/json?size=false", "/containers/c-mine/json?size=false":
+			return json.Unmarshal([]byte(`{"HostConfig":{}}`), out)
+		case "/containers/c-mine/json":
+			return json.Unmarshal([]byte(`{"Name":"/c-mine","Config":{"Image":"img"},"Mounts":[{"Type":"bind","Source":`+fmt.Sprintf("%q", mine+"/data")+`,"Destination":"/x","RW":true}]}`), out)
+		}
+		return wrapper.ErrNotFound
+	}}
+	for _, tc := range []struct {
+		name string
+		req  authz.Request
+		want string
+	}{
+		{"create with a restart policy beside another user's directory", post("/v1.41/containers/create", withBind(theirs+"/data", "always")), "rule swappable-mounts"},
+		{"create with a restart policy beside root's directory", post("/v1.41/containers/create", withBind(mine+"/data", "unless-stopped")), ""},
+		{"create without one beside another user's directory", post("/v1.41/containers/create", withBind(theirs+"/data", "no")), ""},
+		{"update to a restart policy beside another user's directory", post("/v1.41/containers/c-theirs/update", `{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}`), "rule swappable-mounts"},
+		{"update to a restart policy beside root's directory", post("/v1.41/containers/c-mine/update", `{"RestartPolicy":{"Name":"always"}}`), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := door(t, authz.Options{Daemon: daemon, Local: true}).AuthZReq(context.Background(), tc.req)
+			switch {
+			case tc.want == "" && !resp.Allow:
+				t.Fatalf("denied: %s", resp.Msg)
+			case tc.want != "" && resp.Allow:
+				t.Fatalf("allowed, want a denial saying %q", tc.want)
+			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
+				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -25,6 +26,11 @@ func (d *Door) ownRoutes() []Route {
 		{Method: "POST", Path: re(`^/containers/([^/]+)/exec$`), Body: true, Judge: d.exec},
 		{Method: "POST", Path: re(`^/containers/([^/]+)/update$`), Body: true, Judge: d.update},
 		{Method: "POST", Path: re(`^/containers/([^/]+)/start$`), Judge: d.start},
+		{Method: "POST", Path: re(`^/containers/([^/]+)/restart$`), Judge: d.remount},
+		// docker cp mounts the container's binds and volumes with no start.
+		{Method: "PUT", Path: re(`^/containers/([^/]+)/archive$`), Judge: d.remount},
+		{Method: "GET", Path: re(`^/containers/([^/]+)/archive$`), Judge: d.remount},
+		{Method: "HEAD", Path: re(`^/containers/([^/]+)/archive$`), Judge: d.remount},
 		{Method: "POST", Path: re(`^/networks/([^/]+)/connect$`), Body: true, Judge: d.connect},
 		{Method: "POST", Path: re(`^/images/create$`), Judge: d.imageCreate},
 		{Method: "POST", Path: re(`^/networks/create$`), Body: true, Judge: d.networkCreate},
@@ -92,7 +98,11 @@ func (d *Door) create(ctx context.Context, c *Call) *Denial {
 	if err != nil {
 		return deny("body", "sdocker: refused %s %s (rule body): its JSON body cannot be read (%v); to allow it, send a valid body", c.Req.RequestMethod, c.Path, err)
 	}
-	dec, err := d.decide(ctx, engineapi.CreateRequest(cfg, hc, nc))
+	r := engineapi.CreateRequest(cfg, hc, nc)
+	if err := d.markRestartable(r.RestartPolicy, r.Mounts); err != nil {
+		return d.verdict(c, defaults.Decision{}, err)
+	}
+	dec, err := d.decide(ctx, r)
 	if den := d.verdict(c, dec, err); den != nil {
 		return den
 	}
@@ -132,6 +142,12 @@ func (d *Door) update(ctx context.Context, c *Call) *Denial {
 	if err != nil {
 		return d.verdict(c, defaults.Decision{}, err)
 	}
+	if n := string(body.RestartPolicy.Name); n != "" && n != "no" {
+		r.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
+		if r, err = wrapper.WithContainerMounts(ctx, d.o.Daemon, r, c.Match[1], d.swappable()); err != nil {
+			return d.verdict(c, defaults.Decision{}, err)
+		}
+	}
 	dec, err := d.decide(ctx, r)
 	return d.verdict(c, dec, err)
 }
@@ -156,7 +172,7 @@ func UpdateRequest(res container.Resources) defaults.Request {
 
 // start denies a HostConfig given on start: API versions before 1.24 let POST
 // /containers/{id}/start set one (privileged included), and dockerd 20.10 still applies it.
-func (d *Door) start(_ context.Context, c *Call) *Denial {
+func (d *Door) start(ctx context.Context, c *Call) *Denial {
 	carries := len(c.Req.RequestBody) > 0 && strings.TrimSpace(string(c.Req.RequestBody)) != "null" && strings.TrimSpace(string(c.Req.RequestBody)) != "{}"
 	if n := header(c.Req, "Content-Length"); n != "" && n != "0" && len(c.Req.RequestBody) == 0 {
 		carries = true // a body the plugin was not shown
@@ -165,10 +181,48 @@ func (d *Door) start(_ context.Context, c *Call) *Denial {
 		carries = true
 	}
 	if !carries || !oldAPI(c.Version) {
-		return nil
+		return d.remount(ctx, c)
 	}
 	return deny("body", "sdocker: refused %s %s (rule body): a HostConfig given on start (API %s) is not judged by the policy; "+
 		"to allow it, create the container with its settings and start it without a body", c.Req.RequestMethod, c.Path, c.Version)
+}
+
+// markRestartable marks, beside a restart policy, the host sources someone other than root
+// could swap for a link: the daemon mounts them again on its own (after a crash, at its own
+// start), with no request for the door to judge. Without one, nothing is marked: dockerd does
+// not say who the client is, so its own directories cannot be told from another user's.
+func (d *Door) markRestartable(rp *defaults.Val[string], mounts []defaults.Mount) error {
+	if rp == nil || rp.Value == "" || rp.Value == "no" {
+		return nil
+	}
+	return wrapper.MarkSwappable(mounts, d.swappable())
+}
+
+// swappable walks host paths where the daemon shares this host; nil for another host, where
+// every host source counts as swappable.
+func (d *Door) swappable() func(string) (string, error) {
+	if d.o.Local {
+		return wrapper.Swappable
+	}
+	return nil
+}
+
+// remount judges what the daemon will mount for a start, restart or copy: the container's binds
+// and volumes as they resolve now, by the deny list, as at create. A source swapped for a link
+// to /etc since the create names /etc now. Who could swap a source before the mount is not
+// judged here: dockerd does not say who the client is, so its own directories cannot be told
+// from another user's (the CLI and API doors judge that).
+func (d *Door) remount(ctx context.Context, c *Call) *Denial {
+	in := wrapper.StartInput{Typed: c.Match[1], Swappable: func(string) (string, error) { return "", nil }}
+	r, err := wrapper.StartRequest(ctx, d.o.Daemon, in)
+	if errors.Is(err, wrapper.ErrNotFound) {
+		return nil // the daemon says so itself
+	}
+	if err != nil {
+		return d.verdict(c, defaults.Decision{}, err)
+	}
+	dec, err := d.decide(ctx, r)
+	return d.verdict(c, dec, err)
 }
 
 // oldAPI reports whether an API version is one that takes a HostConfig on start (before 1.24).

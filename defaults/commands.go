@@ -57,6 +57,7 @@ func (d *decider) decideMore() bool {
 	case KindConnect:
 		d.namespaces()
 		d.connect()
+		d.joinedNetworks()
 	case KindBuild:
 		d.insecureBuild()
 		d.devices() // --allow device
@@ -242,14 +243,36 @@ func (d *decider) networkCreate() {
 		return
 	}
 	hint := "use a bridge network docker makes (docker network create NAME), or " + exceptionHint(RuleNetwork)
+	for _, why := range hostSegment(*n) {
+		d.refuse(RuleNetwork, FieldNetworkMode, n.From, hint, "%s", why)
+	}
+}
+
+// joinedNetworks refuses joining a network the daemon has on the host's own segment, as its
+// creation is refused: the container is as reachable from the network whoever made it.
+func (d *decider) joinedNetworks() {
+	if !d.p.Runtime.Network.Isolate && d.p.Runtime.Network.PublishAddress == "" {
+		return
+	}
+	hint := "join a bridge network docker makes (docker network create NAME), or " + exceptionHint(RuleNetwork)
+	for _, n := range d.r.JoinedNetworks {
+		for _, why := range hostSegment(n) {
+			d.refuse(RuleNetwork, FieldNetworkMode, n.From, hint, "network %s: %s", n.Name, why)
+		}
+	}
+}
+
+// hostSegment says why a network puts its containers on the host's own network segment, if
+// it does: its driver, or the host bridge it names.
+func hostSegment(n NetworkSpec) []string {
+	var out []string
 	if drv := strings.ToLower(n.Driver); hostSegmentDrivers[drv] {
-		d.refuse(RuleNetwork, FieldNetworkMode, n.From, hint,
-			"the %s driver puts containers on the host's own network segment, where they are reachable from the network whatever address their ports are published on", drv)
+		out = append(out, fmt.Sprintf("the %s driver puts containers on the host's own network segment, where they are reachable from the network whatever address their ports are published on", drv))
 	}
 	for k, v := range n.Options {
 		if strings.EqualFold(strings.TrimSpace(k), "com.docker.network.bridge.name") {
-			d.refuse(RuleNetwork, FieldNetworkMode, n.From, hint,
-				"%s=%s names the host bridge to use: an existing one (a LAN's bridge among them) is used as it is, and its containers are reachable from the network", k, v)
+			out = append(out, fmt.Sprintf("%s=%s names the host bridge to use: an existing one (a LAN's bridge among them) is used as it is, and its containers are reachable from the network", k, v))
 		}
 	}
+	return out
 }

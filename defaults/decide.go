@@ -351,6 +351,7 @@ func (d *decider) namespaces() {
 
 func (d *decider) network() {
 	net := d.p.Runtime.Network
+	d.joinedNetworks()
 	if len(d.r.Networks) > 0 {
 		for _, s := range d.r.Networks {
 			switch strings.ToLower(s.Value) {

@@ -160,6 +160,11 @@ type Request struct {
 
 	// NetworkCreate is the network a network create makes (KindNetwork).
 	NetworkCreate *NetworkSpec
+	// JoinedNetworks are the networks of Networks as the daemon knows them (driver, options),
+	// where a door asked it: one on the host's own segment (macvlan, ipvlan, a host bridge by
+	// name) is refused to join as it is to create, its containers being reachable from the
+	// network around the published ports' address.
+	JoinedNetworks []NetworkSpec
 
 	// Memory and MemorySwap in bytes; NanoCPUs in billionths of a CPU; CPUQuota and CPUPeriod
 	// in microseconds; PidsLimit in processes.

@@ -49,3 +49,34 @@ func TestAPIReviewBuildKitNetworkHost(t *testing.T) {
 		t.Errorf("buildx build --network host through the proxy succeeded")
 	}
 }
+
+// A network on the host's own segment that the daemon already has (made on its own socket, by
+// an administrator or before the policy) is refused to join, by create and by network connect,
+// as its creation through the proxy is: its containers are reachable from the network.
+func TestJoiningANetworkOnTheHostSegment(t *testing.T) {
+	px := startProxy(t, "")
+	id := strings.TrimPrefix(runLabel, "sdocker-proxy-it=")
+	name := "sdocker-it-lan-" + id
+	if r := docker(t, "", "", "network", "create", "--label", runLabel, "-o", "com.docker.network.bridge.name=sdk"+id[:6], name); r.code != 0 {
+		t.Skipf("SKIPPED LOUDLY: the daemon cannot make a bridge network on a named bridge here: %s", r.stderr)
+	}
+	defer docker(t, "", "", "network", "rm", name)
+	r := docker(t, px.host(), "", "create", "--label", runLabel, "--network", name, image)
+	if r.code == 0 {
+		docker(t, "", "", "rm", "-f", strings.TrimSpace(r.stdout))
+		t.Errorf("create --network %s (a host bridge by name) was let through", name)
+	} else if !strings.Contains(r.stderr, "(rule network)") {
+		t.Errorf("create --network %s: refused for another reason: %s", name, r.stderr)
+	}
+	c := docker(t, px.host(), "", "create", "--label", runLabel, image) // on the policy's network
+	if c.code != 0 {
+		t.Fatal(c.stderr)
+	}
+	ctr := strings.TrimSpace(c.stdout)
+	defer docker(t, "", "", "rm", "-f", ctr)
+	if r := docker(t, px.host(), "", "network", "connect", name, ctr); r.code == 0 {
+		t.Errorf("network connect %s was let through", name)
+	} else if !strings.Contains(r.stderr, "(rule network)") {
+		t.Errorf("network connect %s: refused for another reason: %s", name, r.stderr)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sdocker/defaults"
+	"sdocker/wrapper"
 )
 
 // ServeHTTP decides the requests the policy covers and forwards every other one untouched.
@@ -20,6 +21,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.refuseInput(w, r, rt, err)
 		return
+	}
+	switch rt.kind {
+	case "start", "restart", "archive", "update", "exec":
+		if err := s.pinContainer(r, &rt); err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+			return
+		}
 	}
 	switch rt.kind {
 	case "":
@@ -228,4 +236,32 @@ func (s *Server) removeUnstarted(ctx context.Context, name string) {
 	if resp, err := s.up.RoundTrip(req); err == nil {
 		resp.Body.Close()
 	}
+}
+
+// pinContainer names the container of a request by its full ID, in the route and in the path
+// the daemon gets: a name (or an ID prefix) can be given to another container between the
+// check and the daemon's act (docker rename), and the daemon would start, copy to or update
+// that one, which no one judged. A container the daemon does not know is left as named: the
+// daemon says so itself.
+func (s *Server) pinContainer(r *http.Request, rt *route) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	var c struct {
+		ID string `json:"Id"`
+	}
+	err := s.opt.Daemon.Get(ctx, "/containers/"+url.PathEscape(rt.name)+"/json", &c)
+	if errors.Is(err, wrapper.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inspecting container %s: %w", rt.name, err)
+	}
+	action, ok := strings.CutPrefix(rt.path, "/containers/"+rt.name+"/")
+	if !ok || c.ID == "" || strings.ContainsAny(c.ID, "/%") {
+		return fmt.Errorf("container %s: the daemon's answer names no ID the proxy can put in the path", rt.name)
+	}
+	version := strings.TrimSuffix(r.URL.Path, rt.path)
+	rt.name, rt.path = c.ID, "/containers/"+c.ID+"/"+action
+	r.URL.Path, r.URL.RawPath = version+rt.path, ""
+	return nil
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -146,7 +146,8 @@ func (s *Server) judgeExec(ctx context.Context, rt route, b []byte) (judged, err
 	return judged{d: defaults.Decide(s.input(req, defaults.AssumedFacts())), image: req.Image, body: b}, nil
 }
 
-// judgeUpdate refuses limits beyond the policy's maxima (and unlimited ones) on update.
+// judgeUpdate refuses limits beyond the policy's maxima (and unlimited ones) on update, and a
+// restart policy beside a host source anyone but root could swap.
 func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, error) {
 	var uc container.UpdateConfig
 	if err := decodeStrict(b, &uc); err != nil {
@@ -176,6 +177,18 @@ func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, e
 	req.Image = img
 	if req, err = wrapper.WithCurrentLimits(ctx, s.opt.Daemon, req, rt.name); err != nil {
 		return judged{}, err
+	}
+	// A restart policy lets the daemon mount the container's sources again on its own, with no
+	// client in the loop: who but root could swap them counts, as at sdocker update --restart.
+	if n := string(uc.RestartPolicy.Name); n != "" && n != "no" {
+		req.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
+		var swap func(string) (string, error) // another host: every source counts as swappable
+		if s.opt.Host.Identify != nil {
+			swap = wrapper.Swappable
+		}
+		if req, err = wrapper.WithContainerMounts(ctx, s.opt.Daemon, req, rt.name, swap); err != nil {
+			return judged{}, err
+		}
 	}
 	return judged{d: defaults.Decide(s.input(req, defaults.AssumedFacts())), image: img, body: b}, nil
 }
@@ -302,7 +315,7 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	if dir := s.opt.SocketDir; dir != "" {
 		var kept []defaults.Mount
 		for _, m := range req.Mounts {
-			if m.Type == "bind" && strings.HasPrefix(filepath.Clean(m.Source), filepath.Clean(dir)+"/") {
+			if m.Type == "bind" && ownSocketBind(m.Source, dir) {
 				continue
 			}
 			kept = append(kept, m)
@@ -317,6 +330,23 @@ func (s *Server) judgeMounts(ctx context.Context, rt route) (judged, error) {
 	// is judged as at create: the images the policy names may have it.
 	s.ownFacts(&facts)
 	return judged{image: req.Image, d: defaults.Decide(s.input(req, facts))}, nil
+}
+
+// ownSocketBind reports whether a bind source is the policed socket the proxy makes in
+// socketDir, as only root can have made it: that very name (nothing else below the directory,
+// which is only a directory), a socket or not there yet, on a path no one but root can change.
+// A sockets directory someone else made first (beside a --listen in /tmp) is theirs to fill
+// with links: what it holds is judged as any other source.
+func ownSocketBind(source, socketDir string) bool {
+	p := filepath.Clean(source)
+	if p != filepath.Join(filepath.Clean(socketDir), "docker.sock") {
+		return false
+	}
+	if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSocket == 0 || err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false
+	}
+	who, err := wrapper.Swappable(p)
+	return err == nil && who == ""
 }
 
 // judgeVolume decides POST /volumes/create as the CLI door decides docker volume create: a

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"sdocker/defaults"
 	"sdocker/wrapper"
@@ -144,6 +145,9 @@ func (s *Server) policedSocket() (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("making %s: %w", dir, err)
 	}
+	if err := ownDirectory(dir); err != nil {
+		return "", err
+	}
 	mode, gid := os.FileMode(0o700), -1
 	if g := s.opt.SocketGroup; g != "" {
 		id, err := lookupGroup(g)
@@ -165,6 +169,32 @@ func (s *Server) policedSocket() (string, error) {
 	go s.httpSrv.Serve(&trackingListener{Listener: l, s: s})
 	s.policed = p
 	return p, nil
+}
+
+// ownDirectory refuses to make the policed socket in a directory someone else controls: one
+// another user made first (beside a --listen in /tmp), or a link to a directory of the host's,
+// which the chown and chmod that follow would change, and which the socket would be served in.
+func ownDirectory(dir string) error {
+	if who, err := wrapper.SwappableByOthers(dir); err != nil || who != "" {
+		if err == nil {
+			err = errors.New(who)
+		}
+		return fmt.Errorf("the policed socket's directory %s is not the proxy's own: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("the policed socket's directory %s is a symbolic link: give the directory itself", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("the policed socket's directory %s is not a directory", dir)
+	case !ok || st.Uid != uint32(os.Geteuid()):
+		return fmt.Errorf("the policed socket's directory %s is not owned by uid %d, the proxy's", dir, os.Geteuid())
+	}
+	return nil
 }
 
 // ownSocketViolations refuses binds of the proxy's own sockets, as the daemon's are refused:

@@ -2,9 +2,13 @@ package proxy_test
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"sdocker/proxy"
 )
 
 // A container whose image runtime.docker_socket.images names gets a policed socket in place of
@@ -74,4 +78,61 @@ func TestDockerSocketSubstitution(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The directory the policed socket is made in is the proxy's own: one that someone else made
+// first (a link to a directory of the host's, a directory of another user's, beside a --listen
+// in /tmp) is neither chmodded nor chowned through, nor served from; the create that would
+// have got the socket is refused.
+func TestSocketDirOfAnother(t *testing.T) {
+	requireDaemon(t)
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
+	}
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", image).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, _, _ := strings.Cut(image, ":")
+	policy := fmt.Sprintf("runtime:\n  docker_socket:\n    images: [%q]\n", repo+"@"+strings.TrimSpace(string(out)))
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, sockets, host string)
+	}{
+		{"host link", func(t *testing.T, sockets, host string) {
+			if err := os.Symlink(host, sockets); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"theirs", func(t *testing.T, sockets, _ string) {
+			if err := os.Mkdir(sockets, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(sockets, 4242, 4242); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			host := filepath.Join(base, "host")
+			if err := os.Mkdir(host, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			sockets := filepath.Join(base, "sockets")
+			tc.make(t, sockets, host)
+			px := startProxyWith(t, policy, func(o *proxy.Options) { o.SocketDir = sockets })
+			r := docker(t, px.host(), "", "create", "--label", runLabel, "-v", "/var/run/docker.sock:/var/run/docker.sock", image)
+			if r.code == 0 {
+				docker(t, "", "", "rm", "-f", strings.TrimSpace(r.stdout))
+				t.Errorf("the create got a policed socket in %s", sockets)
+			}
+			if fi, err := os.Stat(host); err != nil || fi.Mode().Perm() != 0o755 {
+				t.Errorf("the host's directory was changed through the link: %v %v", fi.Mode(), err)
+			}
+			if _, err := os.Lstat(filepath.Join(host, "docker.sock")); err == nil {
+				t.Errorf("the proxy served its socket in the host's directory")
+			}
+		})
+	}
 }

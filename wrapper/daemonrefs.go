@@ -63,6 +63,10 @@ func ResolveDaemonRefs(ctx context.Context, eng Getter, r *defaults.Request) err
 			r.Networks[i] = defaults.Val[string]{Value: "host", From: n.From + " (the host's network)"}
 		case net.Name == "bridge" || net.Options["com.docker.network.bridge.default_bridge"] == "true":
 			r.Networks[i] = defaults.Val[string]{Value: "bridge", From: n.From + " (the default bridge)"}
+		default:
+			// What the network is, for a network on the host's own segment (macvlan, ipvlan, a
+			// host bridge by name), which is refused to join as it is to create.
+			r.JoinedNetworks = append(r.JoinedNetworks, defaults.NetworkSpec{Name: net.Name, Driver: net.Driver, Options: net.Options, From: n.From})
 		}
 	}
 	for i := range r.Networks {

@@ -57,6 +57,7 @@ func TestResolveDaemonRefs(t *testing.T) {
 		"/networks/abc123":         `{"Name":"bridge","Driver":"bridge","Options":{"com.docker.network.bridge.default_bridge":"true"}}`,
 		"/networks/hostid":         `{"Name":"host","Driver":"host"}`,
 		"/networks/mine":           `{"Name":"mine","Driver":"bridge"}`,
+		"/networks/lan":            `{"Name":"lan","Driver":"macvlan","Options":{"parent":"eth0"}}`,
 	})
 	for _, tc := range []struct {
 		name, line string
@@ -89,6 +90,20 @@ func TestResolveDaemonRefs(t *testing.T) {
 		{"own network kept", "run --network mine img", func(r defaults.Request) string {
 			if r.Networks[0].Value != "mine" {
 				return "network " + r.Networks[0].Value
+			}
+			return ""
+		}},
+		{"a macvlan network is read as the daemon has it", "run --network lan img", func(r defaults.Request) string {
+			if len(r.JoinedNetworks) != 1 || r.JoinedNetworks[0].Driver != "macvlan" || r.JoinedNetworks[0].From != "--network lan" {
+				b, _ := json.Marshal(r.JoinedNetworks)
+				return string(b)
+			}
+			return ""
+		}},
+		{"the default bridge is not a network joined by name", "run --network abc123 img", func(r defaults.Request) string {
+			if len(r.JoinedNetworks) != 0 {
+				b, _ := json.Marshal(r.JoinedNetworks)
+				return string(b)
 			}
 			return ""
 		}},
