@@ -106,10 +106,18 @@ func startDaemon(t testing.TB, config map[string]any, tcp bool, extra ...string)
 				syscall.Kill(n, syscall.SIGTERM)
 			}
 		}
-		// With live-restore the containers' shims outlive the daemon, each holding its container
-		// and the network bridge it is on (an address pool each): stop them too.
+		// With live-restore the containers outlive the daemon, each with its shim and the
+		// network bridge it is on (an address pool each): stop each container's processes, then
+		// its shim.
 		if out, err := exec.Command("pgrep", "-f", "containerd-shim.* -address "+filepath.Join(dir, "x")+"/").Output(); err == nil {
 			for _, f := range strings.Fields(string(out)) {
+				if kids, err := exec.Command("pgrep", "-P", f).Output(); err == nil {
+					for _, k := range strings.Fields(string(kids)) {
+						if n, err := strconv.Atoi(k); err == nil {
+							syscall.Kill(n, syscall.SIGKILL)
+						}
+					}
+				}
 				if n, err := strconv.Atoi(f); err == nil {
 					syscall.Kill(n, syscall.SIGKILL)
 				}
