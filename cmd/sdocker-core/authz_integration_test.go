@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sdocker/internal/testenv"
 )
 
 // authzPluginDir is where dockerd looks for plugin sockets; each test's plugin has a name of its own.
@@ -114,7 +116,7 @@ func TestAuthzPluginGuardsTheDaemon(t *testing.T) {
 	t.Parallel()
 	requireDaemon(t)
 	if _, err := exec.LookPath("dockerd"); err != nil {
-		t.Skip() // startDaemon reports it
+		testenv.Missing(t, "dockerd is not on PATH")
 	}
 	// The plugin asks the daemon on a second socket of its own naming; dockerd needs the plugin
 	// up before it starts.
