@@ -278,6 +278,10 @@ func (s *Server) pinContainer(r *http.Request, rt *route) error {
 // network's ID), and the daemon would join that one, which no one judged. A network the daemon
 // does not know is left as named: the daemon says so itself.
 func (s *Server) pinNetwork(r *http.Request, rt *route) error {
+	switch rt.name {
+	case "bridge", "host", "none":
+		return nil // the daemon's own networks, whose names no other network can take
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	var n struct {
@@ -294,7 +298,7 @@ func (s *Server) pinNetwork(r *http.Request, rt *route) error {
 		return fmt.Errorf("network %s: the daemon's answer names no ID the proxy can put in the path", rt.name)
 	}
 	version := strings.TrimSuffix(r.URL.Path, rt.path)
-	rt.name, rt.path = n.ID, "/networks/"+n.ID+"/connect"
+	rt.typed, rt.name, rt.path = rt.name, n.ID, "/networks/"+n.ID+"/connect"
 	r.URL.Path, r.URL.RawPath = version+rt.path, ""
 	return nil
 }

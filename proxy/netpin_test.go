@@ -130,3 +130,48 @@ func TestNetworkConnectPinned(t *testing.T) {
 		t.Errorf("pinned to %q (%q), want %q", rt.path, r.URL.Path, want)
 	}
 }
+
+// renamingDaemon answers a container's inspection by name once as one container, and from then
+// on as another, as docker rename between the check and the daemon's create leaves it.
+type renamingDaemon struct {
+	Daemon
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+func (d *renamingDaemon) Get(_ context.Context, path string, out any) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	name := strings.TrimSuffix(strings.TrimPrefix(path, "/containers/"), "/json")
+	if d.asked == nil {
+		d.asked = map[string]int{}
+	}
+	d.asked[name]++
+	id := strings.Repeat("a", 64) // the benign container
+	if d.asked[name] > 1 {
+		id = strings.Repeat("e", 64) // the one that binds /etc, renamed to the name since
+	}
+	b, _ := json.Marshal(map[string]any{"Id": id})
+	return json.Unmarshal(b, out)
+}
+
+// The containers a create refers to are named by the IDs judged in what the daemon gets.
+func TestCreateContainerRefsPinned(t *testing.T) {
+	s := &Server{opt: Options{Daemon: &renamingDaemon{}}}
+	b := []byte(`{"Image":"img","HostConfig":{"VolumesFrom":["donor:ro","other"],"NetworkMode":"container:net","PidMode":"container:pid"},"IpcMode":"container:ipc"}`)
+	out, err := s.pinContainerRefs(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := strings.Repeat("a", 64)
+	for _, want := range []string{`"` + a + `:ro"`, `"` + a + `"`, `"container:` + a + `"`, `"IpcMode":"container:` + a + `"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("forwarded %s, want %s in it", out, want)
+		}
+	}
+	for _, name := range []string{"donor", "other", "net", "pid", "ipc"} {
+		if strings.Contains(string(out), `"`+name) || strings.Contains(string(out), ":"+name+`"`) {
+			t.Errorf("forwarded %s: %s still named", out, name)
+		}
+	}
+}
