@@ -29,6 +29,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if rt.kind == "connect" {
+		if err := s.pinNetwork(r, &rt); err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("sdocker: could not decide %s %s: %v", r.Method, r.URL.Path, err))
+			return
+		}
+	}
 	switch rt.kind {
 	case "":
 		s.forward.ServeHTTP(w, r)
@@ -262,6 +268,37 @@ func (s *Server) pinContainer(r *http.Request, rt *route) error {
 	}
 	version := strings.TrimSuffix(r.URL.Path, rt.path)
 	rt.name, rt.path = c.ID, "/containers/"+c.ID+"/"+action
+	r.URL.Path, r.URL.RawPath = version+rt.path, ""
+	return nil
+}
+
+// pinNetwork names the network of a network connect by its full ID, in the route and in the
+// path the daemon gets, as pinContainer does a container: a name or an ID prefix names another
+// network once the one it named is removed (a bridge named after a prefix of a macvlan
+// network's ID), and the daemon would join that one, which no one judged. A network the daemon
+// does not know is left as named: the daemon says so itself.
+func (s *Server) pinNetwork(r *http.Request, rt *route) error {
+	switch rt.name {
+	case "bridge", "host", "none":
+		return nil // the daemon's own networks, whose names no other network can take
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	var n struct {
+		ID string `json:"Id"`
+	}
+	err := s.opt.Daemon.Get(ctx, "/networks/"+url.PathEscape(rt.name), &n)
+	if errors.Is(err, wrapper.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inspecting network %s: %w", rt.name, err)
+	}
+	if rt.path != "/networks/"+rt.name+"/connect" || n.ID == "" || strings.ContainsAny(n.ID, "/%") {
+		return fmt.Errorf("network %s: the daemon's answer names no ID the proxy can put in the path", rt.name)
+	}
+	version := strings.TrimSuffix(r.URL.Path, rt.path)
+	rt.typed, rt.name, rt.path = rt.name, n.ID, "/networks/"+n.ID+"/connect"
 	r.URL.Path, r.URL.RawPath = version+rt.path, ""
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -29,6 +30,12 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	req, err := readCreate(b)
 	if err != nil {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
+	}
+	if b, err = s.pinContainerRefs(ctx, b); err != nil {
+		return judged{image: req.Image}, err
+	}
+	if req, err = readCreate(b); err != nil {
+		return judged{}, fmt.Errorf("reading the body back with its containers by ID: %w", err)
 	}
 	j := judged{image: req.Image}
 	b, bridged, err := s.defaultBridge(ctx, b, req)
@@ -213,8 +220,12 @@ func (s *Server) judgeConnect(ctx context.Context, rt route, b []byte) (judged, 
 	if err != nil {
 		return judged{}, err
 	}
+	typed := rt.name
+	if rt.typed != "" {
+		typed = rt.typed
+	}
 	req := defaults.Request{Kind: defaults.KindCreate, Image: img,
-		Networks: []defaults.Val[string]{{Value: rt.name, From: "network " + rt.name}}}
+		Networks: []defaults.Val[string]{{Value: rt.name, From: "network " + typed}}}
 	if err := wrapper.ResolveDaemonRefs(ctx, s.opt.Daemon, &req); err != nil {
 		return judged{}, err
 	}
@@ -399,4 +410,86 @@ func (s *Server) markSwappable(ctx context.Context, req *defaults.Request) error
 		}
 	}
 	return wrapper.MarkSwappable(req.Mounts, swap)
+}
+
+// pinContainerRefs names the containers a create refers to (VolumesFrom, and container:NAME as
+// NetworkMode, PidMode or IpcMode, in HostConfig or at the body's top level, where dockerd
+// reads them too) by their full IDs, before anything is judged: a name (or an ID prefix) can be
+// given to another container between the check and the daemon's create (docker rename), and the
+// daemon would copy that one's binds (/etc among them) or share its namespaces, which no one
+// judged. A container the daemon does not know is left as named: the daemon says so itself.
+func (s *Server) pinContainerRefs(ctx context.Context, b []byte) ([]byte, error) {
+	body, err := decodeObject(b)
+	if err != nil {
+		return nil, &badInput{fmt.Errorf("reading the create body: %w", err)}
+	}
+	idOf := func(name string) (string, error) {
+		var c struct {
+			ID string `json:"Id"`
+		}
+		err := s.opt.Daemon.Get(ctx, "/containers/"+url.PathEscape(name)+"/json", &c)
+		if errors.Is(err, wrapper.ErrNotFound) {
+			return name, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("inspecting container %s: %w", name, err)
+		}
+		if c.ID == "" || strings.ContainsAny(c.ID, ":/") {
+			return "", fmt.Errorf("container %s: the daemon's answer names no ID", name)
+		}
+		return c.ID, nil
+	}
+	changed := false
+	pin := func(o object) error {
+		for _, k := range []string{"NetworkMode", "PidMode", "IpcMode"} {
+			v, ok := o.get(k).(string)
+			name, shared := strings.CutPrefix(v, "container:")
+			if !ok || !shared {
+				continue
+			}
+			id, err := idOf(name)
+			if err != nil {
+				return err
+			}
+			if id != name {
+				o.set(k, "container:"+id)
+				changed = true
+			}
+		}
+		from, err := o.list("VolumesFrom")
+		if err != nil {
+			return &badInput{err}
+		}
+		for i, v := range from {
+			sv, ok := v.(string)
+			if !ok {
+				continue // the daemon refuses it
+			}
+			name, mode := sv, ""
+			if j := strings.LastIndex(sv, ":"); j >= 0 && (sv[j+1:] == "ro" || sv[j+1:] == "rw") {
+				name, mode = sv[:j], sv[j:]
+			}
+			id, err := idOf(name)
+			if err != nil {
+				return err
+			}
+			if id != name {
+				from[i] = id + mode
+				changed = true
+			}
+		}
+		return nil
+	}
+	if err := pin(body); err != nil {
+		return nil, err
+	}
+	if hc, ok := body.get("HostConfig").(map[string]any); ok {
+		if err := pin(object(hc)); err != nil {
+			return nil, err
+		}
+	}
+	if !changed {
+		return b, nil
+	}
+	return encodeObject(body)
 }

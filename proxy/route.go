@@ -30,9 +30,10 @@ var (
 
 // route is what a request asks, once its version prefix is off.
 type route struct {
-	kind string // create, exec, update, start, attach, execstart, connect, plugin, build, service, swarm, pull, "" (forward)
-	name string // the container, network or plugin in the path
-	path string // the path without its version prefix
+	kind  string // create, exec, update, start, attach, execstart, connect, plugin, build, service, swarm, pull, "" (forward)
+	name  string // the container, network or plugin in the path
+	typed string // the name as the client gave it, where the proxy put an ID in its place
+	path  string // the path without its version prefix
 }
 
 // classify finds the route of a request, or an error for a path the proxy will not judge: one

@@ -74,6 +74,16 @@ func ResolveDaemonRefs(ctx context.Context, eng Getter, r *defaults.Request) err
 			return err
 		}
 	}
+	// A container that shares another's network namespace is on every network that one is on
+	// (by its network mode or a network connect since): each is judged as one joined by name.
+	for _, n := range r.Networks {
+		if !strings.HasPrefix(n.Value, "container:") {
+			continue
+		}
+		if err := sharedNetworks(ctx, eng, r, n); err != nil {
+			return err
+		}
+	}
 	if r.PID != nil {
 		if err := sharedNamespace(ctx, eng, r.PID, func(c inspected) string { return c.HostConfig.PidMode }); err != nil {
 			return err
@@ -140,6 +150,70 @@ type inspected struct {
 	HostConfig struct {
 		NetworkMode, PidMode, IpcMode string
 	}
+	NetworkSettings struct {
+		Networks map[string]struct{ NetworkID string }
+	}
+}
+
+// sharedNetworks adds to the networks a request joins those of the container whose network
+// namespace it shares (container:NAME, through the containers that share in turn): a container
+// on a macvlan network, or connected to one since its create, puts the one that shares its
+// namespace on the host's own segment as joining the network would.
+func sharedNetworks(ctx context.Context, eng Getter, r *defaults.Request, n defaults.Val[string]) error {
+	value, chain := n.Value, ""
+	var c inspected
+	for hops := 0; ; hops++ {
+		id, ok := strings.CutPrefix(value, "container:")
+		if !ok {
+			break
+		}
+		if hops == 8 {
+			return fmt.Errorf("following %s: more than 8 containers share in turn; name the last one", n.From)
+		}
+		c = inspected{}
+		if err := eng.Get(ctx, "/containers/"+url.PathEscape(id)+"/json", &c); err != nil {
+			return fmt.Errorf("inspecting %s for %s: %w", id, n.From, err)
+		}
+		value, chain = c.HostConfig.NetworkMode, chain+" → "+id
+	}
+	refs := map[string]string{} // network reference → its name, as the container has it
+	for name, ep := range c.NetworkSettings.Networks {
+		ref := ep.NetworkID
+		if ref == "" {
+			ref = name // a container not started yet names its networks only
+		}
+		refs[ref] = name
+	}
+	switch strings.ToLower(value) {
+	case "", "host", "none", "bridge", "default":
+	default:
+		if _, ok := c.NetworkSettings.Networks[value]; !ok {
+			refs[value] = value
+		}
+	}
+	for ref, name := range refs {
+		switch name {
+		case "host", "none", "bridge":
+			continue // the daemon's own networks, judged by the namespace shared
+		}
+		var net struct {
+			Name, Driver string
+			Options      map[string]string
+		}
+		err := eng.Get(ctx, "/networks/"+url.PathEscape(ref), &net)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("inspecting network %s for %s: %w", name, n.From, err)
+		}
+		if net.Driver == "host" || net.Name == "bridge" || net.Options["com.docker.network.bridge.default_bridge"] == "true" {
+			continue
+		}
+		r.JoinedNetworks = append(r.JoinedNetworks, defaults.NetworkSpec{Name: net.Name, Driver: net.Driver, Options: net.Options,
+			From: fmt.Sprintf("%s (%s is on network %s)", n.From, strings.TrimPrefix(chain, " → "), net.Name)})
+	}
+	return nil
 }
 
 // sharedNamespace follows container:NAME (through the containers that share in turn) and, if it

@@ -58,6 +58,11 @@ func TestResolveDaemonRefs(t *testing.T) {
 		"/networks/hostid":         `{"Name":"host","Driver":"host"}`,
 		"/networks/mine":           `{"Name":"mine","Driver":"bridge"}`,
 		"/networks/lan":            `{"Name":"lan","Driver":"macvlan","Options":{"parent":"eth0"}}`,
+		"/networks/lanid":          `{"Name":"lan","Driver":"macvlan","Options":{"parent":"eth0"}}`,
+		"/containers/onlan/json":   `{"HostConfig":{"NetworkMode":"lan"},"NetworkSettings":{"Networks":{"lan":{"NetworkID":"lanid"}}}}`,
+		"/containers/joined/json":  `{"HostConfig":{"NetworkMode":"bridge"},"NetworkSettings":{"Networks":{"bridge":{"NetworkID":"abc123"},"lan":{"NetworkID":"lanid"}}}}`,
+		"/containers/fresh/json":   `{"HostConfig":{"NetworkMode":"lan"}}`,
+		"/containers/via/json":     `{"HostConfig":{"NetworkMode":"container:onlan"}}`,
 	})
 	for _, tc := range []struct {
 		name, line string
@@ -107,6 +112,10 @@ func TestResolveDaemonRefs(t *testing.T) {
 			}
 			return ""
 		}},
+		{"the namespace of a container on a macvlan network is on that network", "run --network container:onlan img", onLan},
+		{"the namespace of a container connected to a macvlan network since", "run --network container:joined img", onLan},
+		{"the namespace of a created container on a macvlan network", "run --network container:fresh img", onLan},
+		{"the namespace of one that shares a container's on a macvlan network", "run --network container:via img", onLan},
 		{"volumes-from brings the donor's binds and volumes", "run --volumes-from donor:ro img", func(r defaults.Request) string {
 			if len(r.Mounts) != 2 || r.Mounts[0].Source != "/etc" || r.Mounts[1].Options["device"] != "/var/lib/docker" {
 				b, _ := json.Marshal(r.Mounts)
@@ -165,4 +174,13 @@ func TestWithCurrentLimits(t *testing.T) {
 	if got.CPUQuota == nil || got.CPUQuota.Value != 400000 || got.CPUPeriod.Value != 10000 {
 		t.Fatalf("quota %+v period %+v", got.CPUQuota, got.CPUPeriod)
 	}
+}
+
+// onLan checks that a request was judged as joining macvlan network lan.
+func onLan(r defaults.Request) string {
+	if len(r.JoinedNetworks) != 1 || r.JoinedNetworks[0].Driver != "macvlan" || !strings.Contains(r.JoinedNetworks[0].From, "is on network lan") {
+		b, _ := json.Marshal(r.JoinedNetworks)
+		return string(b)
+	}
+	return ""
 }
