@@ -31,7 +31,13 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, &badInput{fmt.Errorf("reading the create body: %w", err)}
 	}
 	j := judged{image: req.Image}
-	b, bridged, err := s.defaultBridge(ctx, b, req)
+	// The image's USER decides the capabilities given back; its ID, content-bound exceptions
+	// and whether runtime.docker_socket names it.
+	image, err := wrapper.InspectImage(ctx, s.opt.Daemon, req.Image)
+	if err != nil {
+		return j, err
+	}
+	b, bridged, err := s.defaultBridge(b, req, image)
 	if err != nil {
 		return j, err
 	}
@@ -40,7 +46,7 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 			return j, fmt.Errorf("reading the body back on the policy's network: %w", err)
 		}
 	}
-	b, substituted, err := s.substituteSocket(ctx, b, req)
+	b, substituted, err := s.substituteSocket(b, req, image)
 	if err != nil {
 		return j, err
 	}
@@ -60,10 +66,7 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	if err := s.markSwappable(ctx, &req); err != nil {
 		return j, err
 	}
-	// The image's USER decides the capabilities given back; its ID, content-bound exceptions.
-	if facts.Image, err = wrapper.InspectImage(ctx, s.opt.Daemon, req.Image); err != nil {
-		return j, err
-	}
+	facts.Image = image
 	j.d = defaults.Decide(s.input(req, facts))
 	if !substituted {
 		if vs := s.ownSocketViolations(req); len(vs) > 0 {
