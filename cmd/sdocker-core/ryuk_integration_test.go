@@ -47,12 +47,7 @@ func TestProxyVerbTestcontainersRyuk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer proxy.Process.Kill()
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	appears(sock)
 	run := exec.Command(bin, "reaped", testImage, runLabel)
 	run.Env = append(os.Environ(), "DOCKER_HOST=unix://"+sock, "DOCKER_CONTEXT=", "TESTCONTAINERS_RYUK_DISABLED=false",
 		"TESTCONTAINERS_RYUK_RECONNECTION_TIMEOUT=2s", "TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1")
