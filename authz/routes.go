@@ -142,7 +142,7 @@ func (d *Door) update(ctx context.Context, c *Call) *Denial {
 	if err != nil {
 		return d.verdict(c, defaults.Decision{}, err)
 	}
-	if n := string(body.RestartPolicy.Name); n != "" && n != "no" {
+	if n := string(body.RestartPolicy.Name); defaults.RestartsOnItsOwn(n) {
 		r.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
 		if r, err = wrapper.WithContainerMounts(ctx, d.o.Daemon, r, c.Match[1], d.swappable()); err != nil {
 			return d.verdict(c, defaults.Decision{}, err)
@@ -192,7 +192,7 @@ func (d *Door) start(ctx context.Context, c *Call) *Denial {
 // start), with no request for the door to judge. Without one, nothing is marked: dockerd does
 // not say who the client is, so its own directories cannot be told from another user's.
 func (d *Door) markRestartable(rp *defaults.Val[string], mounts []defaults.Mount) error {
-	if rp == nil || rp.Value == "" || rp.Value == "no" {
+	if rp == nil || !defaults.RestartsOnItsOwn(rp.Value) {
 		return nil
 	}
 	return wrapper.MarkSwappable(mounts, d.swappable())

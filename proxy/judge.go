@@ -183,7 +183,7 @@ func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, e
 	}
 	// A restart policy lets the daemon mount the container's sources again on its own, with no
 	// client in the loop: who but root could swap them counts, as at sdocker update --restart.
-	if n := string(uc.RestartPolicy.Name); n != "" && n != "no" {
+	if n := string(uc.RestartPolicy.Name); defaults.RestartsOnItsOwn(n) {
 		req.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
 		var swap func(string) (string, error) // another host: every source counts as swappable
 		if s.opt.Host.Identify != nil {
@@ -396,7 +396,7 @@ func (s *Server) markSwappable(ctx context.Context, req *defaults.Request) error
 		return nil
 	}
 	swap := wrapper.Swappable
-	if rp := req.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+	if !req.RestartsOnItsOwn() {
 		if p := PeerOf(ctx); p.Known {
 			swap = wrapper.SwappableByOthersThan(uint32(p.UID))
 		}
