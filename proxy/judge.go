@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"sdocker/defaults"
+	"sdocker/engineapi"
 	"sdocker/wrapper"
 )
 
@@ -234,22 +235,7 @@ func (s *Server) judgeConnect(ctx context.Context, rt route, b []byte) (judged, 
 // session, which the proxy does not read.)
 func (s *Server) judgeBuild(r *http.Request) (judged, string, error) {
 	q := r.URL.Query()
-	req := defaults.Request{Kind: defaults.KindBuild, Image: q.Get("t")}
-	if m := q.Get("networkmode"); m != "" {
-		req.Networks = []defaults.Val[string]{{Value: m, From: "networkmode=" + m}}
-	}
-	if c := q.Get("cgroupparent"); c != "" {
-		req.CgroupParent = &defaults.Val[string]{Value: c, From: "cgroupparent=" + c}
-	}
-	num := func(key string) *defaults.Val[int64] {
-		v := q.Get(key)
-		n, err := strconv.ParseInt(v, 10, 64)
-		if v == "" || err != nil || n == 0 {
-			return nil // the daemon reads what it cannot parse as 0: none
-		}
-		return &defaults.Val[int64]{Value: n, From: key + "=" + v}
-	}
-	req.Memory, req.MemorySwap, req.CPUQuota, req.CPUPeriod = num("memory"), num("memswap"), num("cpuquota"), num("cpuperiod")
+	req := engineapi.BuildRequest(q)
 	// container:NAME is followed to the network it shares, the host's among them.
 	if err := wrapper.ResolveDaemonRefs(r.Context(), s.opt.Daemon, &req); err != nil {
 		return judged{}, "", err
@@ -374,16 +360,11 @@ func (s *Server) judgeVolume(b []byte) (judged, error) {
 // judgeNetwork decides POST /networks/create as docker network create is decided at the CLI
 // door: a network on the host's own segment (macvlan, ipvlan, a host bridge by name) is refused.
 func (s *Server) judgeNetwork(b []byte) (judged, error) {
-	var n struct {
-		Name    string
-		Driver  string
-		Options map[string]string
-	}
+	var n engineapi.NetworkCreate
 	if err := decodeStrict(b, &n); err != nil {
 		return judged{}, &badInput{fmt.Errorf("reading the network body: %w", err)}
 	}
-	spec := &defaults.NetworkSpec{Name: n.Name, Driver: n.Driver, Options: n.Options, From: "POST /networks/create " + n.Name}
-	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: spec}, defaults.Facts{}))}, nil
+	return judged{body: b, d: defaults.Decide(s.input(n.Request(), defaults.Facts{}))}, nil
 }
 
 // markSwappable marks the sources of a create that someone could swap for a link before the
