@@ -87,6 +87,19 @@ func post(uri, body string) authz.Request {
 		RequestHeaders: map[string]string{"Content-Type": "application/json", "Content-Length": fmt.Sprint(len(body))}}
 }
 
+// wantVerdict checks a door's answer: allowed where want is "", else a denial saying want.
+func wantVerdict(t *testing.T, resp authz.Response, want string) {
+	t.Helper()
+	switch {
+	case want == "" && !resp.Allow:
+		t.Fatalf("denied: %s", resp.Msg)
+	case want != "" && resp.Allow:
+		t.Fatalf("allowed, want a denial saying %q", want)
+	case want != "" && !strings.Contains(resp.Msg, want):
+		t.Fatalf("denial %q does not say %q", resp.Msg, want)
+	}
+}
+
 func TestRequests(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -143,15 +156,7 @@ func TestRequests(t *testing.T) {
 		{"unparsable URI", authz.Request{RequestMethod: "POST", RequestURI: "::"}, "refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := door(t, authz.Options{}).AuthZReq(context.Background(), tc.req)
-			switch {
-			case tc.want == "" && !resp.Allow:
-				t.Fatalf("denied: %s", resp.Msg)
-			case tc.want != "" && resp.Allow:
-				t.Fatalf("allowed, want a denial saying %q", tc.want)
-			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
-				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
-			}
+			wantVerdict(t, door(t, authz.Options{}).AuthZReq(context.Background(), tc.req), tc.want)
 		})
 	}
 }
@@ -318,15 +323,7 @@ func TestMountsJudgedAgainWhenTheDaemonMounts(t *testing.T) {
 		{"start of a container the daemon does not know", post("/v1.41/containers/gone/start", ""), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := door(t, authz.Options{Daemon: daemon}).AuthZReq(context.Background(), tc.req)
-			switch {
-			case tc.want == "" && !resp.Allow:
-				t.Fatalf("denied: %s", resp.Msg)
-			case tc.want != "" && resp.Allow:
-				t.Fatalf("allowed, want a denial saying %q", tc.want)
-			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
-				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
-			}
+			wantVerdict(t, door(t, authz.Options{Daemon: daemon}).AuthZReq(context.Background(), tc.req), tc.want)
 		})
 	}
 }
@@ -374,15 +371,7 @@ func TestRestartPolicyBesideASwappableSource(t *testing.T) {
 		{"update to a restart policy beside root's directory", post("/v1.41/containers/c-mine/update", `{"RestartPolicy":{"Name":"always"}}`), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := door(t, authz.Options{Daemon: daemon, Local: true}).AuthZReq(context.Background(), tc.req)
-			switch {
-			case tc.want == "" && !resp.Allow:
-				t.Fatalf("denied: %s", resp.Msg)
-			case tc.want != "" && resp.Allow:
-				t.Fatalf("allowed, want a denial saying %q", tc.want)
-			case tc.want != "" && !strings.Contains(resp.Msg, tc.want):
-				t.Fatalf("denial %q does not say %q", resp.Msg, tc.want)
-			}
+			wantVerdict(t, door(t, authz.Options{Daemon: daemon, Local: true}).AuthZReq(context.Background(), tc.req), tc.want)
 		})
 	}
 }

@@ -142,7 +142,7 @@ func (d *Door) update(ctx context.Context, c *Call) *Denial {
 	if err != nil {
 		return d.verdict(c, defaults.Decision{}, err)
 	}
-	if n := string(body.RestartPolicy.Name); n != "" && n != "no" {
+	if n := string(body.RestartPolicy.Name); defaults.RestartsOnItsOwn(n) {
 		r.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
 		if r, err = wrapper.WithContainerMounts(ctx, d.o.Daemon, r, c.Match[1], d.swappable()); err != nil {
 			return d.verdict(c, defaults.Decision{}, err)
@@ -192,7 +192,7 @@ func (d *Door) start(ctx context.Context, c *Call) *Denial {
 // start), with no request for the door to judge. Without one, nothing is marked: dockerd does
 // not say who the client is, so its own directories cannot be told from another user's.
 func (d *Door) markRestartable(rp *defaults.Val[string], mounts []defaults.Mount) error {
-	if rp == nil || rp.Value == "" || rp.Value == "no" {
+	if rp == nil || !defaults.RestartsOnItsOwn(rp.Value) {
 		return nil
 	}
 	return wrapper.MarkSwappable(mounts, d.swappable())
@@ -318,17 +318,11 @@ func (d *Door) unjudged(class, why string) func(context.Context, *Call) *Denial 
 // networkCreate judges POST /networks/create: a network on the host's own segment (macvlan,
 // ipvlan, a host bridge by name) is refused.
 func (d *Door) networkCreate(ctx context.Context, c *Call) *Denial {
-	var body struct {
-		Name    string
-		Driver  string
-		Options map[string]string
-	}
+	var body engineapi.NetworkCreate
 	if den := decodeBody(c, &body); den != nil {
 		return den
 	}
-	r := defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: &defaults.NetworkSpec{Name: body.Name, Driver: body.Driver, Options: body.Options,
-		From: "POST /networks/create " + body.Name}}
-	return d.verdict(c, defaults.Decide(defaults.Input{Policy: d.o.Policy, Request: r, Now: d.o.Now(), Require: true}), nil)
+	return d.verdict(c, defaults.Decide(defaults.Input{Policy: d.o.Policy, Request: body.Request(), Now: d.o.Now(), Require: true}), nil)
 }
 
 // build judges a classic build by its query: RUN steps on the host's network (also through
@@ -336,22 +330,7 @@ func (d *Door) networkCreate(ctx context.Context, c *Call) *Denial {
 // refused. The limits the CLI door adds are not required here: the daemon's builder gives
 // none of its own to check.
 func (d *Door) build(ctx context.Context, c *Call) *Denial {
-	q := c.Query
-	r := defaults.Request{Kind: defaults.KindBuild, Image: q.Get("t")}
-	if m := q.Get("networkmode"); m != "" {
-		r.Networks = []defaults.Val[string]{{Value: m, From: "networkmode=" + m}}
-	}
-	if cg := q.Get("cgroupparent"); cg != "" {
-		r.CgroupParent = &defaults.Val[string]{Value: cg, From: "cgroupparent=" + cg}
-	}
-	num := func(key string) *defaults.Val[int64] {
-		n, err := strconv.ParseInt(q.Get(key), 10, 64)
-		if err != nil || n == 0 {
-			return nil
-		}
-		return &defaults.Val[int64]{Value: n, From: key + "=" + q.Get(key)}
-	}
-	r.Memory, r.MemorySwap, r.CPUQuota, r.CPUPeriod = num("memory"), num("memswap"), num("cpuquota"), num("cpuperiod")
+	r := engineapi.BuildRequest(c.Query)
 	if err := wrapper.ResolveDaemonRefs(ctx, d.o.Daemon, &r); err != nil {
 		return d.verdict(c, defaults.Decision{}, err)
 	}

@@ -130,7 +130,7 @@ const swapHint = "bind a directory that only root can change (every directory on
 // client in the loop to check what it mounts.
 func (d *decider) restartPolicy() {
 	rp := d.r.RestartPolicy
-	if rp == nil || rp.Value == "" || rp.Value == "no" || d.r.Kind == KindStart {
+	if !d.r.RestartsOnItsOwn() || d.r.Kind == KindStart {
 		return
 	}
 	for _, m := range d.r.Mounts {

@@ -127,7 +127,7 @@ func Decide(in Input) Decision {
 		d.resources()
 		d.logging()
 		d.runtimeRules()
-		if rp := d.r.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+		if !d.r.RestartsOnItsOwn() {
 			d.swappable() // what the door marked: sources another user can swap
 		}
 	}

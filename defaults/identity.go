@@ -45,11 +45,7 @@ func (d *decider) deniedMounts() []string {
 	if ps := d.in.Facts.PolicedSocket; ps != "" {
 		// The policed socket, and the directories that hold it, for the images that may not
 		// have one (the ones that may get it by its own bind, in dockerSocket).
-		var facts ImageFacts
-		if d.in.Facts.Image != nil {
-			facts = *d.in.Facts.Image
-		}
-		if !d.p.Runtime.DockerSocket.MayHaveDockerSocket(d.r.Image, facts) {
+		if !d.p.Runtime.DockerSocket.MayHaveDockerSocket(d.r.Image, d.imageFacts()) {
 			out = append(out, ps)
 		}
 	}

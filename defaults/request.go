@@ -186,6 +186,15 @@ type Request struct {
 	BuildKit string
 }
 
+// RestartsOnItsOwn reports whether a restart policy of this name has the daemon restart the
+// container on its own, after a crash or at its own start: any but no ("" is no).
+func RestartsOnItsOwn(policy string) bool { return policy != "" && policy != "no" }
+
+// RestartsOnItsOwn reports whether the request gives the container such a restart policy.
+func (r *Request) RestartsOnItsOwn() bool {
+	return r.RestartPolicy != nil && RestartsOnItsOwn(r.RestartPolicy.Value)
+}
+
 // Facts are what the daemon told us. Known is false where no daemon was asked (explain): the
 // decision then assumes docker's defaults and says so.
 type Facts struct {

@@ -30,10 +30,7 @@ func (d *decider) dockerSocket(m Mount) bool {
 	if !isPoliced && !d.isDaemonSocket(src, resolved) {
 		return false
 	}
-	var facts ImageFacts
-	if d.in.Facts.Image != nil {
-		facts = *d.in.Facts.Image
-	}
+	facts := d.imageFacts()
 	if !ds.MayHaveDockerSocket(d.r.Image, facts) {
 		return false
 	}
@@ -60,6 +57,14 @@ func (d *decider) dockerSocket(m Mount) bool {
 		d.note("docker socket: %s gets the policed socket %s in place of the daemon's", m.From, policed)
 	}
 	return true
+}
+
+// imageFacts is what the daemon said of the request's image, nothing where it does not have it.
+func (d *decider) imageFacts() ImageFacts {
+	if d.in.Facts.Image == nil {
+		return ImageFacts{}
+	}
+	return *d.in.Facts.Image
 }
 
 // pinSocketImage binds the decision to the image's ID where a docker_socket pattern names the

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sdocker/internal/testenv"
 )
 
 // a bind of the user's own directory is judged at create; the directory is then
@@ -58,7 +60,7 @@ func TestJoiningANetworkOnTheHostSegment(t *testing.T) {
 	id := strings.TrimPrefix(runLabel, "sdocker-proxy-it=")
 	name := "sdocker-it-lan-" + id
 	if r := docker(t, "", "", "network", "create", "--label", runLabel, "-o", "com.docker.network.bridge.name=sdk"+id[:6], name); r.code != 0 {
-		t.Skipf("SKIPPED LOUDLY: the daemon cannot make a bridge network on a named bridge here: %s", r.stderr)
+		testenv.Missing(t, "the daemon cannot make a bridge network on a named bridge here: "+r.stderr)
 	}
 	defer docker(t, "", "", "network", "rm", name)
 	r := docker(t, px.host(), "", "create", "--label", runLabel, "--network", name, image)

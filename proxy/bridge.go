@@ -1,15 +1,19 @@
 package proxy
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 
 	"sdocker/defaults"
-	"sdocker/wrapper"
 )
+
+// factsOf is what is known of an image, nothing where the daemon does not have it.
+func factsOf(image *defaults.ImageFacts) defaults.ImageFacts {
+	if image == nil {
+		return defaults.ImageFacts{}
+	}
+	return *image
+}
 
 // defaultBridge gives a create that names the default bridge ("bridge", in HostConfig's
 // NetworkMode or as its only endpoint) the policy's network, as one that names none, where the
@@ -22,7 +26,7 @@ import (
 // names the bridge is refused as the CLI door refuses --network bridge, with the way to leave it
 // out; so is a body that names the bridge beside another network, or among HostConfig's fields
 // at the top level.
-func (s *Server) defaultBridge(ctx context.Context, b []byte, req defaults.Request) ([]byte, string, error) {
+func (s *Server) defaultBridge(b []byte, req defaults.Request, image *defaults.ImageFacts) ([]byte, string, error) {
 	net := s.opt.Policy.Runtime.Network
 	if net.AllowDefaultBridge || net.Default == "" || len(req.Networks) == 0 || len(s.opt.Policy.Runtime.DockerSocket.Images) == 0 {
 		return b, "", nil
@@ -35,15 +39,7 @@ func (s *Server) defaultBridge(ctx context.Context, b []byte, req defaults.Reque
 	if !slices.ContainsFunc(req.Mounts, func(m defaults.Mount) bool { return m.Type == "bind" && s.isDaemonSocket(m.Source) }) {
 		return b, "", nil
 	}
-	var img struct {
-		Id          string
-		RepoDigests []string
-	}
-	err := s.opt.Daemon.Get(ctx, "/images/"+url.PathEscape(req.Image)+"/json", &img)
-	if err != nil && !errors.Is(err, wrapper.ErrNotFound) {
-		return nil, "", fmt.Errorf("inspecting image %s: %w", req.Image, err)
-	}
-	if !s.opt.Policy.Runtime.DockerSocket.MayHaveDockerSocket(req.Image, defaults.ImageFacts{ID: img.Id, RepoDigests: img.RepoDigests}) {
+	if !s.opt.Policy.Runtime.DockerSocket.MayHaveDockerSocket(req.Image, factsOf(image)) {
 		return b, "", nil
 	}
 	body, err := decodeObject(b)

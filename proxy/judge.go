@@ -16,6 +16,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"sdocker/defaults"
+	"sdocker/engineapi"
 	"sdocker/wrapper"
 )
 
@@ -38,7 +39,13 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 		return judged{}, fmt.Errorf("reading the body back with its containers by ID: %w", err)
 	}
 	j := judged{image: req.Image}
-	b, bridged, err := s.defaultBridge(ctx, b, req)
+	// The image's USER decides the capabilities given back; its ID, content-bound exceptions
+	// and whether runtime.docker_socket names it.
+	image, err := wrapper.InspectImage(ctx, s.opt.Daemon, req.Image)
+	if err != nil {
+		return j, err
+	}
+	b, bridged, err := s.defaultBridge(b, req, image)
 	if err != nil {
 		return j, err
 	}
@@ -47,7 +54,7 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 			return j, fmt.Errorf("reading the body back on the policy's network: %w", err)
 		}
 	}
-	b, substituted, err := s.substituteSocket(ctx, b, req)
+	b, substituted, err := s.substituteSocket(b, req, image)
 	if err != nil {
 		return j, err
 	}
@@ -67,10 +74,7 @@ func (s *Server) judgeCreate(ctx context.Context, b []byte) (judged, error) {
 	if err := s.markSwappable(ctx, &req); err != nil {
 		return j, err
 	}
-	// The image's USER decides the capabilities given back; its ID, content-bound exceptions.
-	if facts.Image, err = wrapper.InspectImage(ctx, s.opt.Daemon, req.Image); err != nil {
-		return j, err
-	}
+	facts.Image = image
 	j.d = defaults.Decide(s.input(req, facts))
 	if !substituted {
 		if vs := s.ownSocketViolations(req); len(vs) > 0 {
@@ -187,7 +191,7 @@ func (s *Server) judgeUpdate(ctx context.Context, rt route, b []byte) (judged, e
 	}
 	// A restart policy lets the daemon mount the container's sources again on its own, with no
 	// client in the loop: who but root could swap them counts, as at sdocker update --restart.
-	if n := string(uc.RestartPolicy.Name); n != "" && n != "no" {
+	if n := string(uc.RestartPolicy.Name); defaults.RestartsOnItsOwn(n) {
 		req.RestartPolicy = &defaults.Val[string]{Value: n, From: "RestartPolicy.Name=" + n}
 		var swap func(string) (string, error) // another host: every source counts as swappable
 		if s.opt.Host.Identify != nil {
@@ -242,22 +246,7 @@ func (s *Server) judgeConnect(ctx context.Context, rt route, b []byte) (judged, 
 // session, which the proxy does not read.)
 func (s *Server) judgeBuild(r *http.Request) (judged, string, error) {
 	q := r.URL.Query()
-	req := defaults.Request{Kind: defaults.KindBuild, Image: q.Get("t")}
-	if m := q.Get("networkmode"); m != "" {
-		req.Networks = []defaults.Val[string]{{Value: m, From: "networkmode=" + m}}
-	}
-	if c := q.Get("cgroupparent"); c != "" {
-		req.CgroupParent = &defaults.Val[string]{Value: c, From: "cgroupparent=" + c}
-	}
-	num := func(key string) *defaults.Val[int64] {
-		v := q.Get(key)
-		n, err := strconv.ParseInt(v, 10, 64)
-		if v == "" || err != nil || n == 0 {
-			return nil // the daemon reads what it cannot parse as 0: none
-		}
-		return &defaults.Val[int64]{Value: n, From: key + "=" + v}
-	}
-	req.Memory, req.MemorySwap, req.CPUQuota, req.CPUPeriod = num("memory"), num("memswap"), num("cpuquota"), num("cpuperiod")
+	req := engineapi.BuildRequest(q)
 	// container:NAME is followed to the network it shares, the host's among them.
 	if err := wrapper.ResolveDaemonRefs(r.Context(), s.opt.Daemon, &req); err != nil {
 		return judged{}, "", err
@@ -382,16 +371,11 @@ func (s *Server) judgeVolume(b []byte) (judged, error) {
 // judgeNetwork decides POST /networks/create as docker network create is decided at the CLI
 // door: a network on the host's own segment (macvlan, ipvlan, a host bridge by name) is refused.
 func (s *Server) judgeNetwork(b []byte) (judged, error) {
-	var n struct {
-		Name    string
-		Driver  string
-		Options map[string]string
-	}
+	var n engineapi.NetworkCreate
 	if err := decodeStrict(b, &n); err != nil {
 		return judged{}, &badInput{fmt.Errorf("reading the network body: %w", err)}
 	}
-	spec := &defaults.NetworkSpec{Name: n.Name, Driver: n.Driver, Options: n.Options, From: "POST /networks/create " + n.Name}
-	return judged{body: b, d: defaults.Decide(s.input(defaults.Request{Kind: defaults.KindNetwork, NetworkCreate: spec}, defaults.Facts{}))}, nil
+	return judged{body: b, d: defaults.Decide(s.input(n.Request(), defaults.Facts{}))}, nil
 }
 
 // markSwappable marks the sources of a create that someone could swap for a link before the
@@ -404,7 +388,7 @@ func (s *Server) markSwappable(ctx context.Context, req *defaults.Request) error
 		return nil
 	}
 	swap := wrapper.Swappable
-	if rp := req.RestartPolicy; rp == nil || rp.Value == "" || rp.Value == "no" {
+	if !req.RestartsOnItsOwn() {
 		if p := PeerOf(ctx); p.Known {
 			swap = wrapper.SwappableByOthersThan(uint32(p.UID))
 		}

@@ -3,7 +3,6 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"path"
 	"regexp"
@@ -120,9 +119,8 @@ func formBody(r *http.Request) bool {
 		return false
 	}
 	for _, ct := range r.Header.Values("Content-Type") {
-		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
-			return true
-		}
+		// In any case and with any parameters: the media type mime.ParseMediaType reads is
+		// within the value.
 		if strings.Contains(strings.ToLower(ct), "x-www-form-urlencoded") {
 			return true
 		}

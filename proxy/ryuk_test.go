@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,19 +22,7 @@ import (
 func TestTestcontainersGoRyuk(t *testing.T) {
 	requireDaemon(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "tc")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = "testdata/testcontainers"
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the testcontainers-go client: %v\n%s", err, out)
-	}
-	out, err := exec.Command(bin, "reaper-image").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ryuk := strings.TrimSpace(string(out))
-	provideRyuk(t, ryuk, dir)
+	bin, ryuk := testimage.Testcontainers(t, "testdata/testcontainers", "./testdata/ryuk", dir)
 	repo, _, _ := strings.Cut(ryuk, ":")
 	px := startProxy(t, fmt.Sprintf("runtime:\n  docker_socket:\n    images: [%q]\n", repo))
 
@@ -46,7 +33,7 @@ func TestTestcontainersGoRyuk(t *testing.T) {
 		// default bridge's gateway. They are on this host's loopback too.
 		"TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1")
 	start := time.Now()
-	out, err = run.Output()
+	out, err := run.Output()
 	if err != nil {
 		t.Fatalf("testcontainers client: %v\n%s", err, out)
 	}
@@ -84,24 +71,4 @@ func TestTestcontainersGoRyuk(t *testing.T) {
 			t.Errorf("the reaper's create was refused: %+v", e)
 		}
 	}
-}
-
-// provideRyuk imports the Ryuk replica as tag unless the daemon has that image already (the
-// replica, or Ryuk itself where it was pulled), and removes it at the end if it made it.
-func provideRyuk(t *testing.T, tag, dir string) {
-	t.Helper()
-	out, err := exec.Command("docker", "image", "inspect", "--format", `{{index .Config.Labels "sdocker.test"}}`, tag).Output()
-	if err == nil {
-		if strings.TrimSpace(string(out)) != "ryuk-replica" {
-			t.Logf("the daemon has %s, not the test's replica: the test runs it", tag)
-		}
-		return
-	}
-	err = testimage.ImportProgram(testimage.Program{Pkg: "./testdata/ryuk", Dir: dir, Tag: tag, Path: "bin/ryuk",
-		Changes: []string{`CMD ["/bin/ryuk"]`, "LABEL org.testcontainers.ryuk=true", "LABEL sdocker.test=ryuk-replica"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// -f: the reaper may still be on its way out.
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
 }

@@ -1,10 +1,8 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,7 +54,7 @@ func canonical(p string) string {
 // request binds no daemon socket, or when its image is not named (the policy then refuses the
 // bind as ever). Where a pattern names a digest, the body's image is pinned to the image's ID,
 // so the daemon runs the image that was matched.
-func (s *Server) substituteSocket(ctx context.Context, b []byte, req defaults.Request) ([]byte, bool, error) {
+func (s *Server) substituteSocket(b []byte, req defaults.Request, image *defaults.ImageFacts) ([]byte, bool, error) {
 	sock := s.opt.Policy.Runtime.DockerSocket
 	asks := false
 	for _, m := range req.Mounts {
@@ -67,15 +65,8 @@ func (s *Server) substituteSocket(ctx context.Context, b []byte, req defaults.Re
 	if !asks || len(sock.Images) == 0 || s.opt.SocketDir == "" && s.opt.PolicedSocket == "" {
 		return b, false, nil
 	}
-	var img struct {
-		Id          string
-		RepoDigests []string
-	}
-	err := s.opt.Daemon.Get(ctx, "/images/"+url.PathEscape(req.Image)+"/json", &img)
-	if err != nil && !errors.Is(err, wrapper.ErrNotFound) {
-		return nil, false, fmt.Errorf("inspecting image %s: %w", req.Image, err)
-	}
-	if !sock.MayHaveDockerSocket(req.Image, defaults.ImageFacts{ID: img.Id, RepoDigests: img.RepoDigests}) {
+	img := factsOf(image)
+	if !sock.MayHaveDockerSocket(req.Image, img) {
 		return b, false, nil
 	}
 	policed, err := s.policedSocket()
@@ -116,8 +107,8 @@ func (s *Server) substituteSocket(ctx context.Context, b []byte, req defaults.Re
 		}
 	}
 	for _, p := range sock.Images {
-		if strings.Contains(p, "@") && img.Id != "" {
-			body.set("Image", img.Id)
+		if strings.Contains(p, "@") && img.ID != "" {
+			body.set("Image", img.ID)
 		}
 	}
 	out, err := encodeObject(body)

@@ -20,20 +20,7 @@ func TestSwappableSourcesThroughProxy(t *testing.T) {
 		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
 	}
 	px := startProxyWith(t, "", func(o *proxy.Options) { o.Host = wrapper.LocalHostFS() })
-	base := t.TempDir()
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	theirs := filepath.Join(base, "theirs")
-	mine := filepath.Join(base, "mine")
-	for _, d := range []string{theirs + "/data", mine + "/data"} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chown(theirs, 4242, 4242); err != nil {
-		t.Fatal(err)
-	}
+	theirs, mine := theirsAndMine(t)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -67,20 +54,7 @@ func TestRestartPolicyByUpdateThroughProxy(t *testing.T) {
 		t.Skip("SKIPPED LOUDLY: a directory owned by another user needs root (CI runs as root)")
 	}
 	px := startProxyWith(t, "", func(o *proxy.Options) { o.Host = wrapper.LocalHostFS() })
-	base := t.TempDir()
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	theirs := filepath.Join(base, "theirs")
-	mine := filepath.Join(base, "mine")
-	for _, d := range []string{theirs + "/data", mine + "/data"} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chown(theirs, 4242, 4242); err != nil {
-		t.Fatal(err)
-	}
+	theirs, mine := theirsAndMine(t)
 	for _, tc := range []struct {
 		name   string
 		source string
@@ -167,6 +141,26 @@ func TestSocketDirIsNoStartExemption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// theirsAndMine makes two directories, each holding a directory data: theirs owned by uid 4242,
+// mine by root.
+func theirsAndMine(t *testing.T) (theirs, mine string) {
+	t.Helper()
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirs, mine = filepath.Join(base, "theirs"), filepath.Join(base, "mine")
+	for _, d := range []string{theirs + "/data", mine + "/data"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(theirs, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	return theirs, mine
 }
 
 // renamingDaemon renames containers right after the proxy has inspected one by name: what a

@@ -50,7 +50,7 @@ func StartRequest(ctx context.Context, eng Getter, in StartInput) (defaults.Requ
 		return defaults.Request{}, fmt.Errorf("inspecting container %s to check its mounts: %w", in.Typed, err)
 	}
 	r := defaults.Request{Kind: defaults.KindStart, Image: c.Config.Image}
-	if p := c.HostConfig.RestartPolicy.Name; p != "" && p != "no" {
+	if p := c.HostConfig.RestartPolicy.Name; defaults.RestartsOnItsOwn(p) {
 		r.RestartPolicy = &defaults.Val[string]{Value: p, From: fmt.Sprintf("%s's restart policy %s", in.Typed, p)}
 	}
 	for _, m := range c.Mounts {

@@ -98,12 +98,7 @@ func Request(inv *Invocation, in RequestInput) (defaults.Request, error) {
 		case "memory":
 			r.Memory, err = number(o, memBytes)
 		case "memory-swap":
-			r.MemorySwap, err = number(o, func(v string) (int64, error) {
-				if v == "-1" {
-					return -1, nil
-				}
-				return memBytes(v)
-			})
+			r.MemorySwap, err = number(o, memSwapBytes)
 		case "cpus":
 			r.NanoCPUs, err = number(o, nanoCPUs)
 		case "cpu-quota":
@@ -159,6 +154,15 @@ func number(o Occurrence, read func(string) (int64, error)) (*defaults.Val[int64
 
 // memBytes reads a size as docker's opts.MemBytes does.
 func memBytes(v string) (int64, error) { return units.RAMInBytes(v) }
+
+// memSwapBytes reads --memory-swap as docker's opts.MemSwapBytes does: a size, or -1 for
+// unlimited swap.
+func memSwapBytes(v string) (int64, error) {
+	if v == "-1" {
+		return -1, nil
+	}
+	return memBytes(v)
+}
 
 // parseInt reads an integer flag the way pflag's int flags do: base prefixes (0x…, 0o…, 0b…)
 // included, so that --pids-limit 0x7fffffff is read as the number docker will use.
@@ -362,12 +366,7 @@ func buildResources(r *defaults.Request, o Occurrence) error {
 		case "memory":
 			r.Memory, err = number(one, memBytes)
 		case "memory-swap":
-			r.MemorySwap, err = number(one, func(v string) (int64, error) {
-				if v == "-1" {
-					return -1, nil
-				}
-				return memBytes(v)
-			})
+			r.MemorySwap, err = number(one, memSwapBytes)
 		case "cpu-quota":
 			r.CPUQuota, err = number(one, parseInt)
 		case "cpu-period":

@@ -24,7 +24,7 @@ func Swappable(p string) (string, error) {
 // user who swaps their own directories for links gains nothing they could not have with docker
 // itself, but another user who can swap one attacks them.
 func SwappableByOthers(p string) (string, error) {
-	return swappable(filepath.Clean("/"+p), 0, othersWriters)
+	return SwappableByOthersThan(uint32(os.Geteuid()))(p)
 }
 
 // SwappableByOthersThan is Swappable for someone other than root and the given user: the
@@ -35,11 +35,6 @@ func SwappableByOthersThan(uid uint32) func(string) (string, error) {
 			return writersOtherThan(uid, path, dir, entry, missing)
 		})
 	}
-}
-
-// othersWriters names who other than root and this user can rename or replace entry in dir.
-func othersWriters(path string, dir, entry os.FileInfo, missing bool) string {
-	return writersOtherThan(uint32(os.Geteuid()), path, dir, entry, missing)
 }
 
 // writersOtherThan names who other than root and user me can rename or replace entry in dir.

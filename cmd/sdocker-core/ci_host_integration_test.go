@@ -229,13 +229,9 @@ func ciProxy(t *testing.T, root, policy string) {
 			t.Logf("sdocker proxy's log:\n%s", stderr.String())
 		}
 	})
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(ciPoliced(root)); err == nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !appears(ciPoliced(root)) {
+		t.Fatalf("sdocker proxy serves no policed socket at %s:\n%s", ciPoliced(root), stderr.String())
 	}
-	t.Fatalf("sdocker proxy serves no policed socket at %s:\n%s", ciPoliced(root), stderr.String())
 }
 
 func randomHex(n int) string {

@@ -13,6 +13,7 @@ import (
 	"sdocker/internal/testimage"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The integration tests run the built sdocker binary against the real dockerd (started by
@@ -130,6 +131,18 @@ func inspect(t *testing.T, id string) map[string]any {
 		t.Fatalf("docker inspect %s: %v", id, err)
 	}
 	return v[0]
+}
+
+// appears waits up to 5 s for a path to exist (a socket a process it started makes), and
+// reports whether it does.
+func appears(p string) bool {
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }
 
 func labelled() []string { return []string{"--label", runLabel} }

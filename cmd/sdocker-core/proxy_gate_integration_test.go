@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"sdocker/scripts/scanfixture"
 )
@@ -32,12 +31,7 @@ func TestProxyScanGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { p.Process.Signal(os.Interrupt); p.Wait() }()
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	appears(sock)
 	host := []string{"DOCKER_HOST=unix://" + sock}
 	r := runBin(t, "docker", "", host, append(append([]string{"create"}, labelled()...), vulnerable)...)
 	if r.code == 0 || !strings.Contains(r.stderr, "Error response from daemon: sdocker: refused image "+vulnerable) || !strings.Contains(r.stderr, "CVE-2099-1001") {

@@ -31,12 +31,7 @@ func TestProxyVerbLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	appears(sock)
 	fi, err := os.Stat(sock)
 	if err != nil {
 		t.Fatalf("no socket: %v; %s", err, stderr.String())

@@ -36,26 +36,7 @@ func TestProxyVerbTestcontainersRyuk(t *testing.T) {
 	if err := os.WriteFile(policy, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "tc")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = "../../proxy/testdata/testcontainers"
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the testcontainers-go client: %v\n%s", err, out)
-	}
-	out, err := exec.Command(bin, "reaper-image").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ryuk := strings.TrimSpace(string(out))
-	if exec.Command("docker", "image", "inspect", ryuk).Run() != nil {
-		err := testimage.ImportProgram(testimage.Program{Pkg: "../../proxy/testdata/ryuk", Dir: dir, Tag: ryuk, Path: "bin/ryuk",
-			Changes: []string{`CMD ["/bin/ryuk"]`, "LABEL org.testcontainers.ryuk=true", "LABEL sdocker.test=ryuk-replica"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer exec.Command("docker", "rmi", "-f", ryuk).Run() // -f: the reaper may still be on its way out
-	}
+	bin, _ := testimage.Testcontainers(t, "../../proxy/testdata/testcontainers", "../../proxy/testdata/ryuk", dir)
 
 	sock := filepath.Join(dir, "docker.sock")
 	proxy := exec.Command(sdockerBin, "proxy", "--listen", "unix://"+sock)
@@ -66,16 +47,11 @@ func TestProxyVerbTestcontainersRyuk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer proxy.Process.Kill()
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	appears(sock)
 	run := exec.Command(bin, "reaped", testImage, runLabel)
 	run.Env = append(os.Environ(), "DOCKER_HOST=unix://"+sock, "DOCKER_CONTEXT=", "TESTCONTAINERS_RYUK_DISABLED=false",
 		"TESTCONTAINERS_RYUK_RECONNECTION_TIMEOUT=2s", "TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1")
-	out, err = run.Output()
+	out, err := run.Output()
 	var got struct{ ID string }
 	if err != nil || json.Unmarshal(out, &got) != nil || got.ID == "" {
 		t.Fatalf("testcontainers client: %v %s; the proxy said %s", err, out, stderr.String())

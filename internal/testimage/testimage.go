@@ -1,5 +1,6 @@
-// Package testimage builds the integration tests' image offline: a static Go program, built
-// from a package of the tests' own, imported into the daemon as /ctr, its entrypoint.
+// Package testimage builds the integration tests' images offline: a static Go program, built
+// from a package of the tests' own, imported into the daemon as /ctr, its entrypoint; and the
+// Ryuk replica the testcontainers-go tests run.
 package testimage
 
 import (
@@ -9,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"testing"
 )
 
 // Import builds the Go package pkg (e.g. "./testdata/ctr") statically in dir and imports it
@@ -68,4 +71,40 @@ func ImportProgram(p Program) error {
 		return fmt.Errorf("importing the test image %s: %v\n%s", p.Tag, err, out)
 	}
 	return nil
+}
+
+// Testcontainers builds the testcontainers-go client of package directory client
+// (proxy/testdata/testcontainers) in dir and provides the Ryuk image it asks for: unless the
+// daemon has that image already (the replica, or Ryuk itself where it was pulled), the replica
+// of package ryukPkg (proxy/testdata/ryuk) is imported as its tag, and removed when the test
+// ends. It returns the client's path and Ryuk's tag.
+func Testcontainers(t testing.TB, client, ryukPkg, dir string) (bin, ryuk string) {
+	t.Helper()
+	bin = filepath.Join(dir, "tc")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = client
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the testcontainers-go client: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "reaper-image").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ryuk = strings.TrimSpace(string(out))
+	out, err = exec.Command("docker", "image", "inspect", "--format", `{{index .Config.Labels "sdocker.test"}}`, ryuk).Output()
+	if err == nil {
+		if strings.TrimSpace(string(out)) != "ryuk-replica" {
+			t.Logf("the daemon has %s, not the test's replica: the test runs it", ryuk)
+		}
+		return bin, ryuk
+	}
+	err = ImportProgram(Program{Pkg: ryukPkg, Dir: dir, Tag: ryuk, Path: "bin/ryuk",
+		Changes: []string{`CMD ["/bin/ryuk"]`, "LABEL org.testcontainers.ryuk=true", "LABEL sdocker.test=ryuk-replica"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// -f: the reaper may still be on its way out.
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", ryuk).Run() })
+	return bin, ryuk
 }
