@@ -2,6 +2,7 @@ package engineapi
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/moby/moby/api/types/container"
 
@@ -13,25 +14,18 @@ import (
 // exposed ports, in a stable order.
 func Ports(cfg *container.Config, hc *container.HostConfig) ([]defaults.Port, *defaults.Val[bool], []string) {
 	var ports []defaults.Port
-	keys := make([]string, 0, len(hc.PortBindings))
-	for p := range hc.PortBindings {
-		keys = append(keys, string(p.String()))
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for p, bs := range hc.PortBindings {
-			if p.String() != k {
-				continue
+	for p, bs := range hc.PortBindings {
+		k := p.String()
+		for _, b := range bs {
+			ip := ""
+			if b.HostIP.IsValid() {
+				ip = DaemonHostIP(b.HostIP.String()) // with a zone: every address, to dockerd
 			}
-			for _, b := range bs {
-				ip := ""
-				if b.HostIP.IsValid() {
-					ip = DaemonHostIP(b.HostIP.String()) // with a zone: every address, to dockerd
-				}
-				ports = append(ports, defaults.Port{ContainerPort: k, HostIP: ip, HostPort: b.HostPort, From: PortBindingsFrom(k)})
-			}
+			ports = append(ports, defaults.Port{ContainerPort: k, HostIP: ip, HostPort: b.HostPort, From: PortBindingsFrom(k)})
 		}
 	}
+	// In the order of their ports; a port's bindings keep theirs.
+	slices.SortStableFunc(ports, func(a, b defaults.Port) int { return strings.Compare(a.ContainerPort, b.ContainerPort) })
 	var all *defaults.Val[bool]
 	if hc.PublishAllPorts {
 		all = &defaults.Val[bool]{Value: true, From: PublishAllFrom}
